@@ -1,0 +1,131 @@
+//! The Connector trait and the registry connector crates add themselves to.
+
+use crate::config::ConfigError;
+use crate::error::SourceError;
+use crate::events::RequestEventSink;
+use crate::source::{
+    AgentSource, AssessmentFormSource, AssessmentSource, FeedbackSource, InteractionSource,
+    SurveySource, TranscriptSource,
+};
+use crate::stream::Stream;
+use async_trait::async_trait;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What `cxqa check` reports: who the credentials are and what they can reach.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CheckReport {
+    /// Organization or tenant name/id the credentials belong to.
+    pub account: Option<String>,
+    /// The API base actually used (after discovery).
+    pub api_base: Option<String>,
+    /// Divisions (or equivalent scopes) the credentials can read.
+    pub visible_scopes: Vec<String>,
+    pub streams: Vec<StreamCheck>,
+}
+
+/// Whether one stream's endpoints answer with these credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamCheck {
+    pub stream: Stream,
+    pub ok: bool,
+    /// What answered, or what is missing (e.g. the permission a 403 names).
+    pub detail: String,
+}
+
+/// A vendor connector, built from its `[source]` table.
+///
+/// Each `*_source` method returns the source of one stream, or None when the vendor does not
+/// offer it. The runner asks only for the streams the pipeline requests.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    fn vendor(&self) -> &'static str;
+
+    /// Authenticates and reports what the credentials can see.
+    async fn check(&self) -> Result<CheckReport, SourceError>;
+
+    fn interactions(&self) -> Option<&InteractionSource> {
+        None
+    }
+    fn agents(&self) -> Option<&AgentSource> {
+        None
+    }
+    fn assessment_forms(&self) -> Option<&AssessmentFormSource> {
+        None
+    }
+    fn assessments(&self) -> Option<&AssessmentSource> {
+        None
+    }
+    fn feedback(&self) -> Option<&FeedbackSource> {
+        None
+    }
+    fn surveys(&self) -> Option<&SurveySource> {
+        None
+    }
+    fn transcripts(&self) -> Option<&TranscriptSource> {
+        None
+    }
+}
+
+/// The streams a built connector offers, derived from which sources it returns.
+pub fn offered_streams(connector: &dyn Connector) -> Vec<Stream> {
+    let offered = [
+        (Stream::Interactions, connector.interactions().is_some()),
+        (Stream::Agents, connector.agents().is_some()),
+        (Stream::AssessmentForms, connector.assessment_forms().is_some()),
+        (Stream::Assessments, connector.assessments().is_some()),
+        (Stream::Feedback, connector.feedback().is_some()),
+        (Stream::Surveys, connector.surveys().is_some()),
+        (Stream::Transcripts, connector.transcripts().is_some()),
+    ];
+    offered
+        .into_iter()
+        .filter_map(|(stream, yes)| yes.then_some(stream))
+        .collect()
+}
+
+/// Everything a connector receives from the runner besides its own config.
+#[derive(Clone)]
+pub struct ConnectorContext {
+    /// Receives one event per HTTP attempt (audit log, run summary).
+    pub events: Arc<dyn RequestEventSink>,
+}
+
+impl Default for ConnectorContext {
+    fn default() -> Self {
+        ConnectorContext {
+            events: crate::events::discard(),
+        }
+    }
+}
+
+/// How a connector crate makes itself known:
+/// `cxqa_core::inventory::submit!(ConnectorRegistration { vendor: "genesys", .. })`.
+pub struct ConnectorRegistration {
+    /// The `[source] vendor = "..."` value.
+    pub vendor: &'static str,
+    pub description: &'static str,
+    /// The streams the connector offers (must match what a built connector returns).
+    pub streams: &'static [Stream],
+    /// JSON Schema of the connector's `[source]` table (without the `vendor` key).
+    pub config_schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    /// Builds the connector from its `[source]` table (without `vendor`), already interpolated.
+    pub build: fn(serde_json::Value, ConnectorContext) -> Result<Box<dyn Connector>, ConfigError>,
+}
+
+inventory::collect!(ConnectorRegistration);
+
+/// Every registered connector, sorted by vendor name.
+pub fn registry() -> Vec<&'static ConnectorRegistration> {
+    let mut all: Vec<_> = inventory::iter::<ConnectorRegistration>
+        .into_iter()
+        .collect();
+    all.sort_by_key(|r| r.vendor);
+    all
+}
+
+pub fn find(vendor: &str) -> Option<&'static ConnectorRegistration> {
+    inventory::iter::<ConnectorRegistration>
+        .into_iter()
+        .find(|r| r.vendor == vendor)
+}

@@ -1,0 +1,448 @@
+use crate::pacing::Pacer;
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::token::TokenCache;
+use chrono::Utc;
+use cxqa_core::SourceError;
+use cxqa_core::events::{RequestEvent, RequestEventSink};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+/// Client-wide settings; connectors fill them from their config.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Pace requests below this rate; None = no pacing.
+    pub requests_per_minute: Option<u32>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            requests_per_minute: None,
+        }
+    }
+}
+
+/// What a vendor's error body says, phrased for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorErrorInfo {
+    pub code: Option<String>,
+    pub message: String,
+    /// What the user should do.
+    pub action: String,
+}
+
+/// Reads a vendor's error responses. Each connector knows its vendor's error format.
+pub trait VendorErrors: Send + Sync {
+    fn describe(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> VendorErrorInfo;
+}
+
+/// Generic descriptions by status, for vendors whose bodies say nothing useful.
+pub struct GenericErrors;
+
+impl VendorErrors for GenericErrors {
+    fn describe(&self, status: u16, _headers: &HeaderMap, _body: &[u8]) -> VendorErrorInfo {
+        VendorErrorInfo {
+            code: None,
+            message: StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("error")
+                .to_string(),
+            action: default_action(status).to_string(),
+        }
+    }
+}
+
+/// The usual remedy for a status, for connectors to fall back on.
+pub fn default_action(status: u16) -> &'static str {
+    match status {
+        400 => "the request was rejected; check the [extract] settings, or report it as a cxqa bug",
+        401 => "check the client id and secret in [source]",
+        403 => "grant the credentials the permission this endpoint needs, or drop the stream",
+        404 => "check the ids and the region/base_url in [source]",
+        429 => "lower requests_per_minute or concurrency, or run later",
+        _ if status >= 500 => "the vendor is failing; run again later (a resumed run loses nothing)",
+        _ => "see the vendor's documentation for this status",
+    }
+}
+
+/// A request body. Form values are secret-capable (client secrets travel in forms).
+#[derive(Debug, Clone)]
+pub enum Body {
+    None,
+    Json(serde_json::Value),
+    Form(Vec<(String, SecretString)>),
+}
+
+/// How a request authenticates.
+#[derive(Clone)]
+pub enum Auth {
+    None,
+    Basic { user: String, password: SecretString },
+    Bearer(Arc<TokenCache>),
+}
+
+/// One logical request; it may be sent several times.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    /// Template of the path for events and errors, e.g. `/api/v2/users/{userId}`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    /// Statuses handed back as responses instead of errors (e.g. 404 = "no transcript").
+    pub pass_through: Vec<u16>,
+}
+
+impl Request {
+    pub fn new(method: Method, url: impl Into<String>, path: impl Into<String>) -> Self {
+        Request {
+            method,
+            url: url.into(),
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            pass_through: Vec::new(),
+        }
+    }
+
+    pub fn get(url: impl Into<String>, path: impl Into<String>) -> Self {
+        Self::new(Method::GET, url, path)
+    }
+
+    pub fn post(url: impl Into<String>, path: impl Into<String>) -> Self {
+        Self::new(Method::POST, url, path)
+    }
+
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn header(mut self, key: &str, value: impl ToString) -> Self {
+        self.headers.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Body::Json(body);
+        self
+    }
+
+    pub fn form(mut self, fields: Vec<(String, SecretString)>) -> Self {
+        self.body = Body::Form(fields);
+        self
+    }
+
+    pub fn pass_through(mut self, statuses: &[u16]) -> Self {
+        self.pass_through.extend_from_slice(statuses);
+        self
+    }
+}
+
+/// A fully read response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_slice(&self.body).map_err(|e| format!("invalid JSON ({e})"))
+    }
+}
+
+/// The HTTP client of one connector instance.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    vendor: &'static str,
+    policy: RetryPolicy,
+    pacer: Option<Arc<Pacer>>,
+    events: Arc<dyn RequestEventSink>,
+    errors: Arc<dyn VendorErrors>,
+}
+
+enum Attempt<T> {
+    Done(T),
+    /// Retry after a server-requested wait (429/503 with Retry-After).
+    RateLimited(Option<Duration>, String),
+    /// Retry after backoff.
+    Failed(String),
+    /// The bearer token was refused.
+    Unauthorized(u64, SourceError),
+    Fatal(SourceError),
+}
+
+impl HttpClient {
+    pub fn new(
+        vendor: &'static str,
+        settings: &HttpSettings,
+        events: Arc<dyn RequestEventSink>,
+        errors: Arc<dyn VendorErrors>,
+    ) -> Result<Self, SourceError> {
+        crate::install_crypto_provider();
+        let inner = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .user_agent(concat!("cxqa/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SourceError::Other(format!("could not build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            inner,
+            vendor,
+            policy: settings.retry,
+            pacer: settings
+                .requests_per_minute
+                .map(|rpm| Arc::new(Pacer::per_minute(rpm))),
+            events,
+            errors,
+        })
+    }
+
+    /// A client with generic error descriptions and no events (tests, simple tools).
+    pub fn basic(vendor: &'static str, settings: &HttpSettings) -> Result<Self, SourceError> {
+        Self::new(vendor, settings, cxqa_core::events::discard(), Arc::new(GenericErrors))
+    }
+
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// Sends the request with retries and returns the response (2xx or a pass-through status).
+    pub async fn send(&self, request: &Request, auth: &Auth) -> Result<Response, SourceError> {
+        self.send_with(request, auth, |r| Ok(r)).await
+    }
+
+    /// Sends the request and decodes a JSON body; an unreadable body is retried like a 5xx.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        auth: &Auth,
+    ) -> Result<T, SourceError> {
+        self.send_with(request, auth, |r| r.json::<T>()).await
+    }
+
+    /// The retry loop. `decode` turns a successful response into the caller's value; its error
+    /// counts as a failed attempt (truncated or malformed bodies happen under load).
+    pub async fn send_with<T>(
+        &self,
+        request: &Request,
+        auth: &Auth,
+        decode: impl Fn(Response) -> Result<T, String>,
+    ) -> Result<T, SourceError> {
+        let mut failures = 0u32;
+        let mut rate_limited = 0u32;
+        let mut refreshed = false;
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Some(pacer) = &self.pacer {
+                waited += pacer.acquire().await;
+            }
+            let outcome = self.attempt(request, auth, attempt, waited, &decode).await;
+            waited = Duration::ZERO;
+            let wait = match outcome {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fatal(err) => return Err(err),
+                Attempt::Unauthorized(generation, err) => {
+                    let Auth::Bearer(tokens) = auth else {
+                        return Err(err);
+                    };
+                    if refreshed {
+                        return Err(err);
+                    }
+                    refreshed = true;
+                    tokens.reject(generation).await;
+                    tracing::debug!(vendor = self.vendor, path = %request.path, "401: refreshing the token once");
+                    Duration::ZERO
+                }
+                Attempt::RateLimited(retry_after, last) => {
+                    rate_limited += 1;
+                    if rate_limited >= self.policy.max_rate_limited {
+                        return Err(self.exhausted(request, attempt, last));
+                    }
+                    match retry_after {
+                        Some(wait) if wait > self.policy.retry_after_cap => {
+                            return Err(SourceError::WaitTooLong {
+                                vendor: self.vendor.to_string(),
+                                path: request.path.clone(),
+                                wait_secs: wait.as_secs(),
+                                cap_secs: self.policy.retry_after_cap.as_secs(),
+                            });
+                        }
+                        Some(wait) => wait,
+                        None => self.policy.backoff(rate_limited),
+                    }
+                }
+                Attempt::Failed(last) => {
+                    failures += 1;
+                    if failures >= self.policy.max_attempts {
+                        return Err(self.exhausted(request, attempt, last));
+                    }
+                    self.policy.backoff(failures)
+                }
+            };
+            if !wait.is_zero() {
+                tracing::debug!(vendor = self.vendor, path = %request.path, wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                waited += wait;
+            }
+        }
+    }
+
+    fn exhausted(&self, request: &Request, attempts: u32, last: String) -> SourceError {
+        SourceError::Exhausted {
+            vendor: self.vendor.to_string(),
+            path: request.path.clone(),
+            attempts,
+            last,
+        }
+    }
+
+    async fn attempt<T>(
+        &self,
+        request: &Request,
+        auth: &Auth,
+        attempt: u32,
+        waited: Duration,
+        decode: &impl Fn(Response) -> Result<T, String>,
+    ) -> Attempt<T> {
+        let mut builder = self
+            .inner
+            .request(request.method.clone(), &request.url)
+            .query(&request.query);
+        for (key, value) in &request.headers {
+            builder = builder.header(key, value);
+        }
+        builder = match &request.body {
+            Body::None => builder,
+            Body::Json(value) => builder.json(value),
+            Body::Form(fields) => {
+                let exposed: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.expose_secret()))
+                    .collect();
+                builder.form(&exposed)
+            }
+        };
+        let mut generation = 0;
+        builder = match auth {
+            Auth::None => builder,
+            Auth::Basic { user, password } => {
+                builder.basic_auth(user, Some(password.expose_secret()))
+            }
+            Auth::Bearer(tokens) => match tokens.bearer(self).await {
+                Ok((token, gen_)) => {
+                    generation = gen_;
+                    builder.bearer_auth(token.expose_secret())
+                }
+                Err(err) => return Attempt::Fatal(err),
+            },
+        };
+
+        let started = Instant::now();
+        let sent = builder.send().await;
+        let (status, result) = match sent {
+            Err(err) => (None, Err(transport_detail(&err))),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => (
+                        Some(status),
+                        Ok(Response {
+                            status,
+                            headers,
+                            body: body.to_vec(),
+                        }),
+                    ),
+                    Err(err) => (Some(status), Err(transport_detail(&err))),
+                }
+            }
+        };
+        self.events.record(RequestEvent {
+            at: Utc::now(),
+            vendor: self.vendor.to_string(),
+            method: request.method.to_string(),
+            path: request.path.clone(),
+            status,
+            latency_ms: started.elapsed().as_millis() as u64,
+            attempt,
+            waited_ms: waited.as_millis() as u64,
+        });
+
+        let response = match result {
+            Ok(response) => response,
+            Err(detail) => return Attempt::Failed(detail),
+        };
+        let status = response.status;
+        if (200..300).contains(&status) || request.pass_through.contains(&status) {
+            return match decode(response) {
+                Ok(value) => Attempt::Done(value),
+                Err(detail) => Attempt::Failed(format!("{status} with an unreadable body: {detail}")),
+            };
+        }
+        match status {
+            429 | 503 => Attempt::RateLimited(
+                parse_retry_after(&response.headers, SystemTime::now()),
+                format!("HTTP {status}"),
+            ),
+            408 | 500 | 502 | 504..=599 => Attempt::Failed(format!("HTTP {status}")),
+            401 if matches!(auth, Auth::Bearer(_)) => {
+                Attempt::Unauthorized(generation, self.vendor_error(request, &response))
+            }
+            _ => Attempt::Fatal(self.vendor_error(request, &response)),
+        }
+    }
+
+    fn vendor_error(&self, request: &Request, response: &Response) -> SourceError {
+        let info = self
+            .errors
+            .describe(response.status, &response.headers, &response.body);
+        SourceError::Vendor {
+            vendor: self.vendor.to_string(),
+            status: response.status,
+            code: info.code,
+            path: request.path.clone(),
+            message: info.message,
+            action: info.action,
+        }
+    }
+}
+
+/// A transport error without its URL (which may carry ids or query values).
+fn transport_detail(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else if err.is_body() || err.is_decode() {
+        "response body broken off"
+    } else {
+        "request failed"
+    };
+    let mut detail = kind.to_string();
+    let mut source = std::error::Error::source(err);
+    if let Some(inner) = source.take() {
+        detail.push_str(&format!(" ({inner})"));
+    }
+    detail
+}
