@@ -1,1 +1,19 @@
-fn main() {}
+//! cxqa's end-to-end tests: one binary, one module per concern.
+
+// Linking a connector crate is what registers it, here as in the `cxqa` binary.
+use cxqa_cxone as _;
+use cxqa_genesys as _;
+
+mod architecture;
+mod config_files;
+mod registry;
+
+use std::path::PathBuf;
+
+/// The workspace root (this package lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}

@@ -72,7 +72,10 @@ pub fn offered_streams(connector: &dyn Connector) -> Vec<Stream> {
     let offered = [
         (Stream::Interactions, connector.interactions().is_some()),
         (Stream::Agents, connector.agents().is_some()),
-        (Stream::AssessmentForms, connector.assessment_forms().is_some()),
+        (
+            Stream::AssessmentForms,
+            connector.assessment_forms().is_some(),
+        ),
         (Stream::Assessments, connector.assessments().is_some()),
         (Stream::Feedback, connector.feedback().is_some()),
         (Stream::Surveys, connector.surveys().is_some()),

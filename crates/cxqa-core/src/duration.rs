@@ -6,7 +6,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
-#[schemars(with = "String", description = "ISO-8601 duration, e.g. P7D, PT6H, P1DT12H")]
+#[schemars(
+    with = "String",
+    description = "ISO-8601 duration, e.g. P7D, PT6H, P1DT12H"
+)]
 pub struct IsoDuration {
     seconds: i64,
 }
@@ -42,7 +45,10 @@ impl std::str::FromStr for IsoDuration {
         let mut seconds = 0i64;
         let date_units: &[(char, i64)] = &[('W', 604_800), ('D', 86_400)];
         let time_units: &[(char, i64)] = &[('H', 3600), ('M', 60), ('S', 1)];
-        for (part, units, is_time) in [(date, date_units, false), (time.unwrap_or(""), time_units, true)] {
+        for (part, units, is_time) in [
+            (date, date_units, false),
+            (time.unwrap_or(""), time_units, true),
+        ] {
             let mut number = String::new();
             let mut allowed = units.iter();
             for c in part.chars() {

@@ -5,17 +5,8 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The vendor answered with an error status that retrying will not fix.
-    #[error("{vendor} answered {status}{code} on {path}: {message}. {action}", code = VendorCode(.code))]
-    Vendor {
-        vendor: String,
-        status: u16,
-        /// The vendor's own error code (e.g. `bad.credentials`).
-        code: Option<String>,
-        path: String,
-        message: String,
-        /// What the user should do about it.
-        action: String,
-    },
+    #[error("{0}")]
+    Vendor(Box<VendorFailure>),
     /// Retries were spent (rate limits, server errors, timeouts).
     #[error("{vendor}: gave up on {path} after {attempts} attempts: {last}")]
     Exhausted {
@@ -53,6 +44,20 @@ pub enum SourceError {
     Other(String),
 }
 
+/// A vendor's refusal: status, the vendor's own code, where, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{vendor} answered {status}{code} on {path}: {message}. {action}", code = VendorCode(.code))]
+pub struct VendorFailure {
+    pub vendor: String,
+    pub status: u16,
+    /// The vendor's own error code (e.g. `bad.credentials`).
+    pub code: Option<String>,
+    pub path: String,
+    pub message: String,
+    /// What the user should do about it.
+    pub action: String,
+}
+
 struct VendorCode<'a>(&'a Option<String>);
 
 impl fmt::Display for VendorCode<'_> {
@@ -68,7 +73,7 @@ impl SourceError {
     /// HTTP status of a vendor error, if this is one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            SourceError::Vendor { status, .. } => Some(*status),
+            SourceError::Vendor(failure) => Some(failure.status),
             _ => None,
         }
     }
@@ -80,14 +85,14 @@ mod tests {
 
     #[test]
     fn vendor_error_names_status_code_and_action() {
-        let err = SourceError::Vendor {
+        let err = SourceError::Vendor(Box::new(VendorFailure {
             vendor: "genesys".into(),
             status: 403,
             code: Some("missing.permissions".into()),
             path: "/api/v2/quality/evaluations/query".into(),
             message: "Unable to perform the requested action".into(),
             action: "grant the OAuth client's role quality:evaluation:view".into(),
-        };
+        }));
         let text = err.to_string();
         assert!(text.contains("403 (missing.permissions)"), "{text}");
         assert!(text.contains("grant the OAuth client's role"), "{text}");

@@ -70,8 +70,14 @@ mod tests {
     #[test]
     fn matching_is_whole_word_and_case_insensitive() {
         let m = KeywordMatcher::new(&["Cancel account", "refund", "  "]);
-        assert_eq!(m.matches("I want to CANCEL my account"), Vec::<String>::new());
-        assert_eq!(m.matches("please cancel, account closed"), vec!["cancel account"]);
+        assert_eq!(
+            m.matches("I want to CANCEL my account"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            m.matches("please cancel, account closed"),
+            vec!["cancel account"]
+        );
         assert_eq!(m.matches("Refund?"), vec!["refund"]);
         assert!(m.matches("refunds are slow").is_empty());
         assert!(!m.is_empty());

@@ -16,11 +16,12 @@ pub mod pii;
 pub mod score;
 pub mod source;
 pub mod stream;
+pub mod timestamp;
 
 pub use connector::{Connector, ConnectorContext, ConnectorRegistration, registry};
 pub use error::SourceError;
 pub use page::{Checkpoint, Page};
-pub use source::{ExtractRequest, Filters, PriorState, SentimentFilter, Source, Window};
+pub use source::{ExtractRequest, Filters, PriorState, SentimentFilter, Source, Window, paginate};
 pub use stream::Stream;
 
 /// Re-exported so connector crates register with the same `inventory` the registry collects.

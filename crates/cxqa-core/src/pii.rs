@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PiiKind {
     CardNumber,
@@ -147,9 +149,9 @@ fn emails(text: &str) -> Vec<PiiFinding> {
             end -= 1;
         }
         let domain = &text[at + 1..end];
-        let tld_ok = domain
-            .rsplit_once('.')
-            .is_some_and(|(host, tld)| !host.is_empty() && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        let tld_ok = domain.rsplit_once('.').is_some_and(|(host, tld)| {
+            !host.is_empty() && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+        });
         if start < at && tld_ok && out.last().is_none_or(|f| f.range.end <= start) {
             out.push(PiiFinding {
                 kind: PiiKind::Email,
@@ -169,7 +171,8 @@ fn number_runs(text: &str) -> Vec<PiiFinding> {
     let mut i = 0;
     while i < bytes.len() {
         let starts_number = bytes[i].is_ascii_digit()
-            || (matches!(bytes[i], b'+' | b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+            || (matches!(bytes[i], b'+' | b'(')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
         let boundary_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
         if !(starts_number && boundary_before) {
             i += 1;
@@ -207,8 +210,14 @@ fn number_runs(text: &str) -> Vec<PiiFinding> {
 }
 
 fn classify(run: &str) -> Option<PiiKind> {
-    let digits: Vec<u8> = run.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
-    let only_card_separators = run.bytes().all(|b| b.is_ascii_digit() || b == b' ' || b == b'-');
+    let digits: Vec<u8> = run
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    let only_card_separators = run
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-');
     let ssn_shape = run.len() == 11
         && run.bytes().enumerate().all(|(i, b)| match i {
             3 | 6 => b == b'-',
@@ -269,13 +278,19 @@ mod tests {
             kinds("5500-0000-0000-0004"),
             vec![(PiiKind::CardNumber, false, "5500-0000-0000-0004")]
         );
-        assert_eq!(kinds("4111111111111111"), vec![(PiiKind::CardNumber, false, "4111111111111111")]);
+        assert_eq!(
+            kinds("4111111111111111"),
+            vec![(PiiKind::CardNumber, false, "4111111111111111")]
+        );
     }
 
     #[test]
     fn luhn_invalid_sixteen_digits_is_not_a_card() {
         let found = kinds("ref 4111 1111 1111 1112");
-        assert!(found.iter().all(|(k, _, _)| *k != PiiKind::CardNumber), "{found:?}");
+        assert!(
+            found.iter().all(|(k, _, _)| *k != PiiKind::CardNumber),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -288,7 +303,10 @@ mod tests {
             kinds("call +1 (317) 555-0134 now"),
             vec![(PiiKind::Phone, false, "+1 (317) 555-0134")]
         );
-        assert_eq!(kinds("ssn 123-45-6789"), vec![(PiiKind::NationalId, false, "123-45-6789")]);
+        assert_eq!(
+            kinds("ssn 123-45-6789"),
+            vec![(PiiKind::NationalId, false, "123-45-6789")]
+        );
     }
 
     #[test]

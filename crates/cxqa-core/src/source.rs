@@ -167,3 +167,67 @@ mod tests {
         assert!(SentimentFilter::default().accepts(None));
     }
 }
+
+/// Turns a "fetch one page, learn where the next starts" function into a page stream.
+///
+/// `start` is where to begin (a resumed run passes the cursor from its checkpoint). `fetch` gets
+/// a cursor and returns a page plus the next cursor (None after the last page). `max_pages`
+/// stops early. Connectors put the *next* cursor into the page's checkpoint, so a run resumed
+/// from it continues after the committed page.
+pub fn paginate<'a, C, T, F, Fut>(start: C, max_pages: Option<u32>, fetch: F) -> PageStream<'a, T>
+where
+    C: Send + 'a,
+    T: Send + 'a,
+    F: FnMut(C) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = Result<(Page<T>, Option<C>), SourceError>> + Send + 'a,
+{
+    let limit = max_pages.unwrap_or(u32::MAX);
+    let state = (Some(start), fetch, 0u32);
+    Box::pin(futures::stream::try_unfold(
+        state,
+        move |(cursor, mut fetch, fetched)| async move {
+            let Some(cursor) = cursor.filter(|_| fetched < limit) else {
+                return Ok(None);
+            };
+            let (page, next) = fetch(cursor).await?;
+            Ok(Some((page, (next, fetch, fetched + 1))))
+        },
+    ))
+}
+
+#[cfg(test)]
+mod paginate_tests {
+    use super::*;
+    use futures::{StreamExt, executor::block_on};
+
+    fn numbers(max_pages: Option<u32>) -> Vec<Vec<u32>> {
+        let stream = paginate(0u32, max_pages, |n| async move {
+            let next = (n < 2).then_some(n + 1);
+            Ok((Page::new(vec![n * 10, n * 10 + 1]), next))
+        });
+        block_on(stream.map(|p| p.unwrap().records).collect())
+    }
+
+    #[test]
+    fn follows_cursors_until_none() {
+        assert_eq!(numbers(None), vec![vec![0, 1], vec![10, 11], vec![20, 21]]);
+    }
+
+    #[test]
+    fn stops_at_max_pages() {
+        assert_eq!(numbers(Some(2)).len(), 2);
+    }
+
+    #[test]
+    fn an_error_ends_the_stream() {
+        let stream = paginate(0u32, None, |n| async move {
+            if n == 1 {
+                return Err(SourceError::Other("boom".into()));
+            }
+            Ok((Page::new(vec![n]), Some(n + 1)))
+        });
+        let results: Vec<_> = block_on(stream.collect());
+        assert_eq!(results.len(), 2);
+        assert!(results[1].is_err());
+    }
+}

@@ -3,6 +3,7 @@ use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::token::TokenCache;
 use chrono::Utc;
 use cxqa_core::SourceError;
+use cxqa_core::error::VendorFailure;
 use cxqa_core::events::{RequestEvent, RequestEventSink};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -72,7 +73,9 @@ pub fn default_action(status: u16) -> &'static str {
         403 => "grant the credentials the permission this endpoint needs, or drop the stream",
         404 => "check the ids and the region/base_url in [source]",
         429 => "lower requests_per_minute or concurrency, or run later",
-        _ if status >= 500 => "the vendor is failing; run again later (a resumed run loses nothing)",
+        _ if status >= 500 => {
+            "the vendor is failing; run again later (a resumed run loses nothing)"
+        }
         _ => "see the vendor's documentation for this status",
     }
 }
@@ -89,7 +92,10 @@ pub enum Body {
 #[derive(Clone)]
 pub enum Auth {
     None,
-    Basic { user: String, password: SecretString },
+    Basic {
+        user: String,
+        password: SecretString,
+    },
     Bearer(Arc<TokenCache>),
 }
 
@@ -216,18 +222,13 @@ impl HttpClient {
         })
     }
 
-    /// A client with generic error descriptions and no events (tests, simple tools).
-    pub fn basic(vendor: &'static str, settings: &HttpSettings) -> Result<Self, SourceError> {
-        Self::new(vendor, settings, cxqa_core::events::discard(), Arc::new(GenericErrors))
-    }
-
     pub fn vendor(&self) -> &'static str {
         self.vendor
     }
 
     /// Sends the request with retries and returns the response (2xx or a pass-through status).
     pub async fn send(&self, request: &Request, auth: &Auth) -> Result<Response, SourceError> {
-        self.send_with(request, auth, |r| Ok(r)).await
+        self.send_with(request, auth, Ok).await
     }
 
     /// Sends the request and decodes a JSON body; an unreadable body is retried like a 5xx.
@@ -397,7 +398,9 @@ impl HttpClient {
         if (200..300).contains(&status) || request.pass_through.contains(&status) {
             return match decode(response) {
                 Ok(value) => Attempt::Done(value),
-                Err(detail) => Attempt::Failed(format!("{status} with an unreadable body: {detail}")),
+                Err(detail) => {
+                    Attempt::Failed(format!("{status} with an unreadable body: {detail}"))
+                }
             };
         }
         match status {
@@ -417,14 +420,14 @@ impl HttpClient {
         let info = self
             .errors
             .describe(response.status, &response.headers, &response.body);
-        SourceError::Vendor {
+        SourceError::Vendor(Box::new(VendorFailure {
             vendor: self.vendor.to_string(),
             status: response.status,
             code: info.code,
             path: request.path.clone(),
             message: info.message,
             action: info.action,
-        }
+        }))
     }
 }
 

@@ -22,6 +22,8 @@ pub use client::{
     VendorErrors, default_action,
 };
 pub use pacing::Pacer;
+pub use reqwest::Method;
+pub use reqwest::header::HeaderMap;
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use token::{Token, TokenCache, TokenSource};
 

@@ -67,12 +67,21 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_http_date() {
         let now = SystemTime::now();
-        assert_eq!(parse_retry_after(&headers("7"), now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after(&headers("7"), now),
+            Some(Duration::from_secs(7))
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
         let wait = parse_retry_after(&headers(&later), now).unwrap();
-        assert!(wait <= Duration::from_secs(30) && wait >= Duration::from_secs(29), "{wait:?}");
+        assert!(
+            wait <= Duration::from_secs(30) && wait >= Duration::from_secs(29),
+            "{wait:?}"
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&headers(&past), now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after(&headers(&past), now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after(&headers("soon"), now), None);
         assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
     }

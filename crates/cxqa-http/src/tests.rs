@@ -40,7 +40,8 @@ fn fast_settings() -> HttpSettings {
 
 fn client(settings: &HttpSettings) -> (HttpClient, Arc<Recorded>) {
     let events = Arc::new(Recorded::default());
-    let client = HttpClient::new("test", settings, events.clone(), Arc::new(GenericErrors)).unwrap();
+    let client =
+        HttpClient::new("test", settings, events.clone(), Arc::new(GenericErrors)).unwrap();
     (client, events)
 }
 
@@ -110,7 +111,10 @@ async fn retry_after_seconds_is_honoured() {
         .await;
     let (http, events) = client(&fast_settings());
     let started = Instant::now();
-    let response = http.send(&get(&server, "/limited"), &Auth::None).await.unwrap();
+    let response = http
+        .send(&get(&server, "/limited"), &Auth::None)
+        .await
+        .unwrap();
     assert_eq!(response.body, b"ok");
     assert!(started.elapsed() >= Duration::from_secs(1));
     let events = events.events();
@@ -135,7 +139,9 @@ async fn retry_after_http_date_is_honoured() {
         .await;
     let (http, events) = client(&fast_settings());
     let started = Instant::now();
-    http.send(&get(&server, "/dated"), &Auth::None).await.unwrap();
+    http.send(&get(&server, "/dated"), &Auth::None)
+        .await
+        .unwrap();
     // HTTP-dates have one-second resolution: at least one second must have been waited.
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(events.events().len(), 2);
@@ -150,11 +156,24 @@ async fn retry_after_beyond_the_cap_fails_clearly() {
         .await;
     let (http, _) = client(&fast_settings());
     let started = Instant::now();
-    let err = http.send(&get(&server, "/slow"), &Auth::None).await.unwrap_err();
+    let err = http
+        .send(&get(&server, "/slow"), &Auth::None)
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     let text = err.to_string();
-    assert!(matches!(err, SourceError::WaitTooLong { wait_secs: 600, cap_secs: 180, .. }));
-    assert!(text.contains("600s") && text.contains("cap of 180s"), "{text}");
+    assert!(matches!(
+        err,
+        SourceError::WaitTooLong {
+            wait_secs: 600,
+            cap_secs: 180,
+            ..
+        }
+    ));
+    assert!(
+        text.contains("600s") && text.contains("cap of 180s"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -170,7 +189,10 @@ async fn server_errors_are_retried_then_succeed() {
         .mount(&server)
         .await;
     let (http, events) = client(&fast_settings());
-    let value: serde_json::Value = http.json(&get(&server, "/flaky"), &Auth::None).await.unwrap();
+    let value: serde_json::Value = http
+        .json(&get(&server, "/flaky"), &Auth::None)
+        .await
+        .unwrap();
     assert_eq!(value["n"], 1);
     let statuses: Vec<_> = events.events().iter().map(|e| e.status).collect();
     assert_eq!(statuses, vec![Some(502), Some(502), Some(200)]);
@@ -184,8 +206,14 @@ async fn server_errors_exhaust_the_attempt_budget() {
         .mount(&server)
         .await;
     let (http, events) = client(&fast_settings());
-    let err = http.send(&get(&server, "/down"), &Auth::None).await.unwrap_err();
-    assert!(matches!(err, SourceError::Exhausted { attempts: 5, .. }), "{err}");
+    let err = http
+        .send(&get(&server, "/down"), &Auth::None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SourceError::Exhausted { attempts: 5, .. }),
+        "{err}"
+    );
     assert_eq!(events.events().len(), 5);
 }
 
@@ -198,11 +226,16 @@ async fn malformed_json_is_retried() {
         .mount(&server)
         .await;
     Mock::given(path("/truncated"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"entities": [1, 2]})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"entities": [1, 2]})),
+        )
         .mount(&server)
         .await;
     let (http, _) = client(&fast_settings());
-    let value: serde_json::Value = http.json(&get(&server, "/truncated"), &Auth::None).await.unwrap();
+    let value: serde_json::Value = http
+        .json(&get(&server, "/truncated"), &Auth::None)
+        .await
+        .unwrap();
     assert_eq!(value["entities"][1], 2);
 }
 
@@ -214,10 +247,16 @@ async fn bad_request_is_not_retried() {
         .mount(&server)
         .await;
     let (http, events) = client(&fast_settings());
-    let err = http.send(&get(&server, "/bad"), &Auth::None).await.unwrap_err();
+    let err = http
+        .send(&get(&server, "/bad"), &Auth::None)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert_eq!(events.events().len(), 1);
-    assert!(err.to_string().contains("test answered 400 on /bad"), "{err}");
+    assert!(
+        err.to_string().contains("test answered 400 on /bad"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -251,10 +290,16 @@ async fn unauthorized_refreshes_the_token_once_and_resends() {
         .await;
     let (http, _) = client(&fast_settings());
     let tokens = Arc::new(TokenCache::new(
-        ClientCredentials { url: format!("{}/oauth/token", server.uri()), expires_in: 86400 },
+        ClientCredentials {
+            url: format!("{}/oauth/token", server.uri()),
+            expires_in: 86400,
+        },
         Duration::from_secs(60),
     ));
-    let response = http.send(&get(&server, "/api"), &Auth::Bearer(tokens)).await.unwrap();
+    let response = http
+        .send(&get(&server, "/api"), &Auth::Bearer(tokens))
+        .await
+        .unwrap();
     assert_eq!(response.body, b"fresh");
     assert_eq!(*issued.lock().unwrap(), 2);
 }
@@ -269,10 +314,16 @@ async fn a_second_401_is_an_error_naming_the_status_not_the_secret() {
         .await;
     let (http, events) = client(&fast_settings());
     let tokens = Arc::new(TokenCache::new(
-        ClientCredentials { url: format!("{}/oauth/token", server.uri()), expires_in: 86400 },
+        ClientCredentials {
+            url: format!("{}/oauth/token", server.uri()),
+            expires_in: 86400,
+        },
         Duration::from_secs(60),
     ));
-    let err = http.send(&get(&server, "/api"), &Auth::Bearer(tokens)).await.unwrap_err();
+    let err = http
+        .send(&get(&server, "/api"), &Auth::Bearer(tokens))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(401));
     let text = format!("{err} {err:?} {:?}", events.events());
     assert!(!text.contains(SECRET), "{text}");
@@ -284,7 +335,13 @@ async fn token_is_renewed_before_it_expires() {
     let issued = token_server(&server).await;
     Mock::given(path("/api"))
         .respond_with(|req: &wiremock::Request| {
-            let auth = req.headers.get("authorization").unwrap().to_str().unwrap().to_string();
+            let auth = req
+                .headers
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
             ResponseTemplate::new(200).set_body_string(auth)
         })
         .mount(&server)
@@ -292,7 +349,10 @@ async fn token_is_renewed_before_it_expires() {
     let (http, _) = client(&fast_settings());
     // Lifetime 2 s, refresh buffer 1 s: the token is renewed after about 1 s.
     let tokens = Arc::new(TokenCache::new(
-        ClientCredentials { url: format!("{}/oauth/token", server.uri()), expires_in: 2 },
+        ClientCredentials {
+            url: format!("{}/oauth/token", server.uri()),
+            expires_in: 2,
+        },
         Duration::from_secs(1),
     ));
     let auth = Auth::Bearer(tokens);
@@ -316,7 +376,10 @@ async fn concurrent_requests_share_one_token_fetch() {
         .await;
     let (http, _) = client(&fast_settings());
     let tokens = Arc::new(TokenCache::new(
-        ClientCredentials { url: format!("{}/oauth/token", server.uri()), expires_in: 86400 },
+        ClientCredentials {
+            url: format!("{}/oauth/token", server.uri()),
+            expires_in: 86400,
+        },
         Duration::from_secs(60),
     ));
     let auth = Auth::Bearer(tokens);
@@ -354,7 +417,9 @@ async fn pacing_spaces_requests() {
     let (http, events) = client(&settings);
     let started = Instant::now();
     for _ in 0..4 {
-        http.send(&get(&server, "/paced"), &Auth::None).await.unwrap();
+        http.send(&get(&server, "/paced"), &Auth::None)
+            .await
+            .unwrap();
     }
     // 600/min = one per 100 ms: the 4th request leaves 300 ms after the first.
     assert!(started.elapsed() >= Duration::from_millis(300));

@@ -1,0 +1,12 @@
+//! Runs a pipeline: reads the TOML, builds the connector and the sink, pulls each requested
+//! stream page by page and commits every page with its checkpoint.
+
+pub mod extract;
+pub mod interpolate;
+pub mod pipeline;
+pub mod requests;
+pub mod run;
+pub mod schema;
+
+pub use pipeline::{Pipeline, PipelineError};
+pub use run::{RunReport, StreamReport, run, run_pipeline};

@@ -1,0 +1,163 @@
+//! Sinks store normalized records idempotently, together with each stream's state, so that a
+//! run can resume after a crash at the last committed page.
+
+mod jsonl;
+mod state_file;
+
+pub use jsonl::JsonlSink;
+pub use state_file::StateFile;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cxqa_core::model::{Record, Tombstone};
+use cxqa_core::{Checkpoint, Stream, Window};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// The `[sink]` table of a pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SinkConfig {
+    /// One JSON-lines file per stream in `dir`, appended; state in `dir/cxqa-state.json`.
+    Jsonl {
+        /// Output folder (created if missing).
+        #[serde(default = "default_dir")]
+        dir: PathBuf,
+    },
+}
+
+fn default_dir() -> PathBuf {
+    PathBuf::from("out")
+}
+
+impl SinkConfig {
+    pub fn describe(&self) -> String {
+        match self {
+            SinkConfig::Jsonl { dir } => format!("jsonl files in {}", dir.display()),
+        }
+    }
+}
+
+/// Opens the sink a pipeline names.
+pub async fn open(config: &SinkConfig) -> Result<Box<dyn Sink>, SinkError> {
+    match config {
+        SinkConfig::Jsonl { dir } => Ok(Box::new(JsonlSink::open(dir.clone()).await?)),
+    }
+}
+
+/// A normalized record as sinks store it: its key, version and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub stream: Stream,
+    pub vendor: String,
+    pub id: String,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub record: serde_json::Value,
+}
+
+impl Envelope {
+    pub fn of<R: Record>(vendor: &str, record: &R) -> Result<Self, SinkError> {
+        Ok(Envelope {
+            stream: R::STREAM,
+            vendor: vendor.to_string(),
+            id: record.id().to_string(),
+            modified_at: record.modified_at(),
+            record: serde_json::to_value(record).map_err(|e| SinkError::Encode(e.to_string()))?,
+        })
+    }
+}
+
+/// Identifies one stream's state: a pipeline may be run for several vendors into one store.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StateKey {
+    pub pipeline: String,
+    pub vendor: String,
+    pub stream: Stream,
+}
+
+impl std::fmt::Display for StateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/{}", self.pipeline, self.vendor, self.stream)
+    }
+}
+
+/// What the runner remembers per stream between runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamState {
+    /// Highest `modified_at` committed (incremental runs start from it minus the look-back).
+    pub watermark: Option<DateTime<Utc>>,
+    /// Set while a run is in progress; a resumed run continues after it.
+    pub checkpoint: Option<Checkpoint>,
+    /// The window of the run that wrote `checkpoint`; a resumed run keeps it.
+    pub window: Option<Window>,
+    /// Ids committed per connector-defined window key (absence-based tombstones).
+    #[serde(default)]
+    pub known_ids: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// One page to commit: its records, tombstones and the stream state after it, all or nothing
+/// where the sink can (databases); otherwise records first, then the state.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub key: StateKey,
+    pub records: Vec<Envelope>,
+    pub tombstones: Vec<Tombstone>,
+    pub state: StreamState,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteStats {
+    /// New records (or, for append-only sinks, lines appended).
+    pub inserted: u64,
+    /// Records replaced by a newer version.
+    pub updated: u64,
+    /// Re-delivered records equal to the stored version.
+    pub unchanged: u64,
+    /// Re-delivered records older than the stored version (ignored).
+    pub stale: u64,
+    pub tombstoned: u64,
+}
+
+impl std::ops::AddAssign for WriteStats {
+    fn add_assign(&mut self, other: Self) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.stale += other.stale;
+        self.tombstoned += other.tombstoned;
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("{path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("could not encode a record: {0}")]
+    Encode(String),
+    #[error("the state in {path} is unreadable ({detail}); move it away to start over")]
+    CorruptState { path: String, detail: String },
+}
+
+impl SinkError {
+    pub fn io(path: &std::path::Path, err: std::io::Error) -> Self {
+        SinkError::Io {
+            path: path.display().to_string(),
+            detail: err.to_string(),
+        }
+    }
+}
+
+/// Where normalized records go.
+#[async_trait]
+pub trait Sink: Send {
+    async fn load_state(&mut self, key: &StateKey) -> Result<StreamState, SinkError>;
+
+    /// Stores one page and the stream state after it.
+    async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError>;
+
+    /// Flushes everything; called once at the end of a run.
+    async fn close(&mut self) -> Result<(), SinkError>;
+}

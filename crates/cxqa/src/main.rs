@@ -1,1 +1,196 @@
-fn main() {}
+//! `cxqa`: extract contact-center quality data into one vendor-neutral model.
+//!
+//! Exit codes: 0 success, 1 runtime failure, 2 bad input (arguments or pipeline file).
+
+mod report;
+
+// Linking a connector crate is what registers it.
+use cxqa_cxone as _;
+use cxqa_genesys as _;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use cxqa_runner::{Pipeline, PipelineError};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cxqa",
+    version,
+    about = "Extract QA evaluations, surveys, transcripts and interactions from Genesys Cloud and NICE CXone into one normalized model."
+)]
+struct Cli {
+    /// More log detail on stderr: -v debug, -vv trace.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract every stream the pipeline requests into its sink.
+    Run {
+        pipeline: PathBuf,
+        /// Also write the run summary as JSON to this file.
+        #[arg(long)]
+        summary_json: Option<PathBuf>,
+    },
+    /// Authenticate and report what the credentials can see.
+    Check { pipeline: PathBuf },
+    /// Check a pipeline file without contacting the vendor.
+    Validate { pipeline: PathBuf },
+    /// List the registered vendors and their streams.
+    Connectors,
+    /// Print the JSON Schema of pipeline files.
+    Schema,
+}
+
+/// A failure with its exit code.
+enum Failure {
+    BadInput(String),
+    Runtime(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Connectors => {
+            print!("{}", report::connectors(&cxqa_core::registry()));
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", cxqa_runner::schema::pipeline_schema_json());
+            Ok(())
+        }
+        Command::Validate { pipeline } => {
+            let pipeline = load(&pipeline)?;
+            println!("{}", report::validated(&pipeline));
+            Ok(())
+        }
+        Command::Check { pipeline } => {
+            let pipeline = load(&pipeline)?;
+            let outcome = pipeline.connector.check().await;
+            let checked =
+                outcome.map_err(|e| Failure::Runtime(pipeline.redactor.redact(&e.to_string())))?;
+            print!(
+                "{}",
+                pipeline
+                    .redactor
+                    .redact(&report::check(&pipeline, &checked))
+            );
+            let requested_fail = checked
+                .streams
+                .iter()
+                .any(|s| !s.ok && pipeline.extract.streams.contains(&s.stream));
+            if requested_fail {
+                return Err(Failure::Runtime(
+                    "some requested streams are not reachable with these credentials (see above)"
+                        .into(),
+                ));
+            }
+            Ok(())
+        }
+        Command::Run {
+            pipeline,
+            summary_json,
+        } => {
+            let pipeline = load(&pipeline)?;
+            run(&pipeline, summary_json.as_deref()).await
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<Pipeline, Failure> {
+    Pipeline::load(path).map_err(|err| match err {
+        PipelineError::Config { .. } => Failure::BadInput(err.to_string()),
+        PipelineError::Read { .. } => Failure::BadInput(err.to_string()),
+    })
+}
+
+async fn run(pipeline: &Pipeline, summary_json: Option<&Path>) -> Result<(), Failure> {
+    let runtime_error =
+        |e: &dyn std::fmt::Display| Failure::Runtime(pipeline.redactor.redact(&e.to_string()));
+    let outcome = cxqa_runner::run_pipeline(pipeline)
+        .await
+        .map_err(|e| runtime_error(&e))?;
+    eprint!("{}", report::run_summary(&outcome));
+    if let Some(path) = summary_json {
+        let json = serde_json::to_string_pretty(&outcome).map_err(|e| runtime_error(&e))?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| runtime_error(&format!("{}: {e}", path.display())))?;
+    }
+    if outcome.succeeded() {
+        Ok(())
+    } else {
+        Err(Failure::Runtime(
+            "some streams failed; what was committed is kept and the next run resumes from there"
+                .into(),
+        ))
+    }
+}
+
+fn init_logging(verbose: u8, format: LogFormat) {
+    const OURS: [&str; 7] = [
+        "cxqa",
+        "cxqa_core",
+        "cxqa_http",
+        "cxqa_runner",
+        "cxqa_sinks",
+        "cxqa_genesys",
+        "cxqa_cxone",
+    ];
+    let (others, ours) = match verbose {
+        0 => ("warn", "info"),
+        1 => ("warn", "debug"),
+        _ => ("debug", "trace"),
+    };
+    let directives = std::iter::once(others.to_string())
+        .chain(OURS.iter().map(|c| format!("{c}={ours}")))
+        .collect::<Vec<_>>()
+        .join(",");
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CXQA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

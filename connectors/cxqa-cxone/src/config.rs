@@ -1,0 +1,135 @@
+//! The `[source]` table for `vendor = "cxone"`.
+
+use cxqa_core::config::ConfigError;
+use schemars::JsonSchema;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// How the registered app authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_id:client_secret` in a Basic header (what discovery declares).
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` as form fields (some back-end app registrations).
+    ClientSecretPost,
+}
+
+/// NICE CXone: a registered back-end app (client id/secret) plus a user's access key, exchanged
+/// with the password grant at the token endpoint discovered from the issuer.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CxoneConfig {
+    /// OIDC issuer (global authentication). FedRAMP: `https://cxone-gov.niceincontact.com`.
+    #[serde(default = "default_issuer")]
+    pub issuer: String,
+    /// API base URL override; skips tenant discovery (emulator, proxies).
+    pub api_base: Option<String>,
+    /// The registered app's client id.
+    pub client_id: String,
+    /// The registered app's client secret. Use `${CXONE_CLIENT_SECRET}`.
+    #[schemars(with = "String")]
+    pub client_secret: SecretString,
+    /// Access key id of the API user (sent as the password grant's username).
+    #[schemars(with = "String")]
+    pub access_key_id: SecretString,
+    /// Access key secret of the API user. Use `${CXONE_ACCESS_KEY_SECRET}`.
+    #[schemars(with = "String")]
+    pub access_key_secret: SecretString,
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+    /// Version of the ACD/Reporting/Admin REST paths (`/incontactapi/services/<version>/...`).
+    #[serde(default = "default_api_version")]
+    pub api_version: String,
+    /// Pace requests below this rate (NICE publishes no quota; keep it modest).
+    #[serde(default = "default_rpm")]
+    pub requests_per_minute: u32,
+    /// Fail a request when CXone asks to wait longer than this many seconds.
+    #[serde(default = "default_retry_after_cap")]
+    pub retry_after_cap_secs: u64,
+    /// Renew the access token this many seconds before it expires.
+    #[serde(default = "default_refresh_buffer")]
+    pub token_refresh_buffer_secs: u64,
+    /// Per-request timeout in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// Rows per request on the agents listing.
+    #[serde(default = "default_agents_page_size")]
+    pub agents_page_size: u32,
+}
+
+fn default_issuer() -> String {
+    "https://cxone.niceincontact.com".into()
+}
+fn default_api_version() -> String {
+    "v34.0".into()
+}
+fn default_rpm() -> u32 {
+    120
+}
+fn default_retry_after_cap() -> u64 {
+    180
+}
+fn default_refresh_buffer() -> u64 {
+    120
+}
+fn default_timeout() -> u64 {
+    60
+}
+fn default_agents_page_size() -> u32 {
+    500
+}
+
+impl CxoneConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_url("source.issuer", &self.issuer)?;
+        if let Some(base) = &self.api_base {
+            check_url("source.api_base", base)?;
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(ConfigError::new("source.client_id", "is empty")
+                .with_hint("set the client id of the registered back-end app"));
+        }
+        let version_ok = self.api_version.strip_prefix('v').is_some_and(|v| {
+            v.split('.')
+                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        });
+        if !version_ok {
+            return Err(ConfigError::new(
+                "source.api_version",
+                format!("`{}` is not a version", self.api_version),
+            )
+            .with_hint("write it like `v34.0`"));
+        }
+        if !(1..=3000).contains(&self.requests_per_minute) {
+            return Err(
+                ConfigError::new("source.requests_per_minute", "out of range")
+                    .with_hint("use 1 to 3000"),
+            );
+        }
+        if self.agents_page_size == 0 {
+            return Err(
+                ConfigError::new("source.agents_page_size", "is 0").with_hint("use at least 1")
+            );
+        }
+        Ok(())
+    }
+}
+
+fn check_url(path: &str, url: &str) -> Result<(), ConfigError> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(
+            ConfigError::new(path, format!("`{url}` is not an http(s) URL")).with_hint(
+                "write it like `https://cxone.niceincontact.com` or `http://127.0.0.1:8080`",
+            ),
+        )
+    }
+}
+
+/// Strips a trailing slash so paths can be appended.
+pub fn trim_base(url: &str) -> String {
+    url.trim_end_matches('/').to_string()
+}

@@ -1,0 +1,216 @@
+//! The `[source]` table for `vendor = "genesys"`.
+
+use cxqa_core::config::ConfigError;
+use schemars::JsonSchema;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Genesys Cloud regions: SDK key → domain (API host `api.<domain>`, login host `login.<domain>`).
+pub const REGIONS: [(&str, &str); 18] = [
+    ("us_east_1", "mypurecloud.com"),
+    ("us_east_2", "use2.us-gov-pure.cloud"),
+    ("us_west_2", "usw2.pure.cloud"),
+    ("ca_central_1", "cac1.pure.cloud"),
+    ("sa_east_1", "sae1.pure.cloud"),
+    ("mx_central_1", "mxc1.pure.cloud"),
+    ("eu_west_1", "mypurecloud.ie"),
+    ("eu_west_2", "euw2.pure.cloud"),
+    ("eu_central_1", "mypurecloud.de"),
+    ("eu_central_2", "euc2.pure.cloud"),
+    ("eusc_de_east_1", "edee1.eusc-pure.cloud"),
+    ("me_central_1", "mec1.pure.cloud"),
+    ("ap_south_1", "aps1.pure.cloud"),
+    ("ap_southeast_1", "apse1.pure.cloud"),
+    ("ap_southeast_2", "mypurecloud.com.au"),
+    ("ap_northeast_1", "mypurecloud.jp"),
+    ("ap_northeast_2", "apne2.pure.cloud"),
+    ("ap_northeast_3", "apne3.pure.cloud"),
+];
+
+/// Genesys Cloud: OAuth client credentials against `login.<region>`, API at `api.<region>`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenesysConfig {
+    /// Region as a domain (`mypurecloud.com`) or SDK key (`us_east_1`). Give `region` or `base_url`.
+    pub region: Option<String>,
+    /// API base URL override, e.g. `http://127.0.0.1:8080` for the emulator or a proxy.
+    pub base_url: Option<String>,
+    /// Login (OAuth) base URL override; defaults to the API host with `api.` → `login.`.
+    pub login_url: Option<String>,
+    /// OAuth client id (client-credentials grant).
+    pub client_id: String,
+    /// OAuth client secret. Use `${GENESYS_CLIENT_SECRET}`.
+    #[schemars(with = "String")]
+    pub client_secret: SecretString,
+    /// Pace requests below this rate (Genesys allows 300 per minute per client by default).
+    #[serde(default = "default_rpm")]
+    pub requests_per_minute: u32,
+    /// Fail a request when Genesys asks to wait longer than this many seconds.
+    #[serde(default = "default_retry_after_cap")]
+    pub retry_after_cap_secs: u64,
+    /// Renew the access token this many seconds before it expires.
+    #[serde(default = "default_refresh_buffer")]
+    pub token_refresh_buffer_secs: u64,
+    /// Per-request timeout in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// Page size for the users listing (the maximum is unverified; 100 is common).
+    #[serde(default = "default_users_page_size")]
+    pub users_page_size: u32,
+}
+
+fn default_rpm() -> u32 {
+    240
+}
+fn default_retry_after_cap() -> u64 {
+    180
+}
+fn default_refresh_buffer() -> u64 {
+    60
+}
+fn default_timeout() -> u64 {
+    60
+}
+fn default_users_page_size() -> u32 {
+    100
+}
+
+/// Where to send API and login requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hosts {
+    pub api: String,
+    pub login: String,
+}
+
+impl GenesysConfig {
+    pub fn hosts(&self) -> Result<Hosts, ConfigError> {
+        let api = match (&self.region, &self.base_url) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "source.base_url",
+                    "both `region` and `base_url` are set",
+                )
+                .with_hint(
+                    "keep `region` for a real org, `base_url` for the emulator or a proxy",
+                ));
+            }
+            (None, None) => {
+                return Err(ConfigError::new("source.region", "required key `region` is missing")
+                    .with_hint("add `region = \"mypurecloud.com\"` (or an SDK key such as `us_east_1`), or `base_url`"));
+            }
+            (Some(region), None) => format!("https://api.{}", region_domain(region)?),
+            (None, Some(base)) => checked_url("source.base_url", base)?,
+        };
+        let login = match &self.login_url {
+            Some(login) => checked_url("source.login_url", login)?,
+            None => api.replacen("//api.", "//login.", 1),
+        };
+        Ok(Hosts { api, login })
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.hosts()?;
+        if self.client_id.trim().is_empty() {
+            return Err(ConfigError::new("source.client_id", "is empty")
+                .with_hint("set the OAuth client id"));
+        }
+        if !(1..=3000).contains(&self.requests_per_minute) {
+            return Err(
+                ConfigError::new("source.requests_per_minute", "out of range")
+                    .with_hint("use 1 to 3000"),
+            );
+        }
+        if self.users_page_size == 0 {
+            return Err(
+                ConfigError::new("source.users_page_size", "is 0").with_hint("use at least 1")
+            );
+        }
+        Ok(())
+    }
+}
+
+fn region_domain(region: &str) -> Result<&str, ConfigError> {
+    REGIONS
+        .iter()
+        .find(|(key, domain)| *key == region || *domain == region)
+        .map(|(_, domain)| *domain)
+        .ok_or_else(|| {
+            let keys: Vec<String> = REGIONS.iter().map(|(k, _)| k.to_string()).collect();
+            let hint = match cxqa_core::config::closest(region, &keys) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!(
+                    "use a domain such as mypurecloud.com or one of: {}",
+                    keys.join(", ")
+                ),
+            };
+            ConfigError::new("source.region", format!("unknown region `{region}`")).with_hint(hint)
+        })
+}
+
+fn checked_url(path: &str, url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim_end_matches('/');
+    if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
+        return Err(
+            ConfigError::new(path, format!("`{url}` is not an http(s) URL")).with_hint(
+                "write it like `https://api.mypurecloud.com` or `http://127.0.0.1:8080`",
+            ),
+        );
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: serde_json::Value) -> GenesysConfig {
+        let mut value = serde_json::json!({"client_id": "id", "client_secret": "secret"});
+        value
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn regions_resolve_by_domain_and_sdk_key() {
+        let by_key = config(serde_json::json!({"region": "eu_central_1"}))
+            .hosts()
+            .unwrap();
+        assert_eq!(by_key.api, "https://api.mypurecloud.de");
+        assert_eq!(by_key.login, "https://login.mypurecloud.de");
+        let by_domain = config(serde_json::json!({"region": "usw2.pure.cloud"}))
+            .hosts()
+            .unwrap();
+        assert_eq!(by_domain.login, "https://login.usw2.pure.cloud");
+        assert_eq!(REGIONS.len(), 18);
+    }
+
+    #[test]
+    fn base_url_serves_both_hosts_unless_overridden() {
+        let hosts = config(serde_json::json!({"base_url": "http://127.0.0.1:8080/"}))
+            .hosts()
+            .unwrap();
+        assert_eq!(hosts.api, "http://127.0.0.1:8080");
+        assert_eq!(hosts.login, "http://127.0.0.1:8080");
+        let proxy = config(
+            serde_json::json!({"base_url": "https://api.example.test", "login_url": "https://auth.example.test"}),
+        );
+        assert_eq!(proxy.hosts().unwrap().login, "https://auth.example.test");
+    }
+
+    #[test]
+    fn bad_hosts_say_how_to_fix() {
+        let err = config(serde_json::json!({"region": "us_east1"}))
+            .hosts()
+            .unwrap_err();
+        assert_eq!(err.path, "source.region");
+        assert!(err.hint.unwrap().contains("us_east_1"));
+        let err = config(serde_json::json!({})).hosts().unwrap_err();
+        assert!(err.hint.unwrap().contains("mypurecloud.com"));
+        let err = config(serde_json::json!({"base_url": "127.0.0.1:8080"}))
+            .hosts()
+            .unwrap_err();
+        assert_eq!(err.path, "source.base_url");
+    }
+}

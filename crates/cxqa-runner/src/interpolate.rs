@@ -1,0 +1,193 @@
+//! `${VAR}` interpolation on string values, after parsing (so a value can never inject TOML),
+//! and the redactor that keeps interpolated and secret-named values out of every message.
+
+use cxqa_core::config::ConfigError;
+
+/// Replaces `${VAR}` in every string of `value`; `$${` stays a literal `${`. Returns the values
+/// that came from the environment so they can be redacted.
+pub fn interpolate(
+    value: &mut toml::Value,
+    path: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &mut Redactor,
+) -> Result<(), ConfigError> {
+    match value {
+        toml::Value::String(text) => {
+            let secret_key = is_secret_key(path);
+            let (expanded, from_env) = expand(text, path, env)?;
+            if secret_key {
+                redactor.add(&expanded);
+            }
+            for piece in from_env {
+                redactor.add(&piece);
+            }
+            *text = expanded;
+        }
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                interpolate(item, &format!("{path}[{i}]"), env, redactor)?;
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table.iter_mut() {
+                interpolate(
+                    item,
+                    &cxqa_core::config::join_path(path, key),
+                    env,
+                    redactor,
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn expand(
+    text: &str,
+    path: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Vec<String>), ConfigError> {
+    let mut out = String::with_capacity(text.len());
+    let mut from_env = Vec::new();
+    let mut rest = text;
+    while let Some(idx) = rest.find('$') {
+        out.push_str(&rest[..idx]);
+        let after = &rest[idx..];
+        if let Some(stripped) = after.strip_prefix("$${") {
+            out.push_str("${");
+            rest = stripped;
+        } else if let Some(stripped) = after.strip_prefix("${") {
+            let end = stripped.find('}').ok_or_else(|| {
+                ConfigError::new(path, "`${` is not closed")
+                    .with_hint("write `${NAME}`, or `$${` for a literal `${`")
+            })?;
+            let name = &stripped[..end];
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if !valid {
+                return Err(ConfigError::new(
+                    path,
+                    format!("`${{{name}}}` is not a valid variable name"),
+                )
+                .with_hint("use letters, digits and underscores, e.g. `${GENESYS_CLIENT_ID}`"));
+            }
+            let value = env(name).ok_or_else(|| {
+                ConfigError::new(path, format!("environment variable `{name}` is not set"))
+                    .with_hint(format!(
+                        "export {name}=... before running, or write the value in the file"
+                    ))
+            })?;
+            out.push_str(&value);
+            from_env.push(value);
+            rest = &stripped[end + 1..];
+        } else {
+            out.push('$');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok((out, from_env))
+}
+
+/// Key names whose literal values are treated as secrets even when written in the file.
+fn is_secret_key(path: &str) -> bool {
+    let key = path.rsplit('.').next().unwrap_or(path).to_lowercase();
+    [
+        "secret",
+        "password",
+        "token",
+        "access_key",
+        "api_key",
+        "dsn",
+        "url_with_credentials",
+    ]
+    .iter()
+    .any(|s| key.contains(s))
+}
+
+/// Removes known secret values from text before it is shown anywhere.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    values: Vec<String>,
+}
+
+impl Redactor {
+    /// Values shorter than 4 characters would redact ordinary words; they are not secrets worth
+    /// the noise.
+    pub fn add(&mut self, value: &str) {
+        if value.len() >= 4 && !self.values.iter().any(|v| v == value) {
+            self.values.push(value.to_string());
+            // Longest first, so a secret containing another is replaced whole.
+            self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        self.values.iter().fold(text.to_string(), |acc, secret| {
+            acc.replace(secret.as_str(), "***")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "CLIENT_ID" => Some("my-client-id".into()),
+            "SECRET" => Some("hunter2-hunter2".into()),
+            _ => None,
+        }
+    }
+
+    fn run(toml_text: &str) -> Result<(toml::Value, Redactor), ConfigError> {
+        let mut value: toml::Value = toml::from_str(toml_text).unwrap();
+        let mut redactor = Redactor::default();
+        interpolate(&mut value, "", &env, &mut redactor)?;
+        Ok((value, redactor))
+    }
+
+    #[test]
+    fn expands_variables_in_strings_only() {
+        let (value, redactor) = run(
+            "[source]\nclient_id = \"${CLIENT_ID}\"\nlabel = \"x-${CLIENT_ID}-$${KEEP}\"\nn = 3",
+        )
+        .unwrap();
+        assert_eq!(value["source"]["client_id"].as_str(), Some("my-client-id"));
+        assert_eq!(
+            value["source"]["label"].as_str(),
+            Some("x-my-client-id-${KEEP}")
+        );
+        assert_eq!(redactor.redact("id my-client-id"), "id ***");
+    }
+
+    #[test]
+    fn missing_variable_names_it_and_the_key() {
+        let err = run("[source]\nclient_secret = \"${UNSET_VAR}\"").unwrap_err();
+        assert_eq!(err.path, "source.client_secret");
+        assert!(err.message.contains("UNSET_VAR"), "{err}");
+        assert!(err.to_string().contains("export UNSET_VAR="), "{err}");
+    }
+
+    #[test]
+    fn literal_secrets_are_redacted_by_key_name() {
+        let (_, redactor) =
+            run("[source]\nclient_secret = \"literal-secret\"\nregion = \"mypurecloud.com\"")
+                .unwrap();
+        assert_eq!(
+            redactor.redact("literal-secret in mypurecloud.com"),
+            "*** in mypurecloud.com"
+        );
+    }
+
+    #[test]
+    fn malformed_references_are_errors() {
+        assert!(run("a = \"${UNCLOSED\"").is_err());
+        assert!(run("a = \"${1BAD}\"").is_err());
+        let (value, _) = run("a = \"costs $5\"").unwrap();
+        assert_eq!(value["a"].as_str(), Some("costs $5"));
+    }
+}

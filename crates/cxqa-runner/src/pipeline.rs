@@ -1,0 +1,334 @@
+//! The pipeline file: `[source]` (one vendor's connector config), `[extract]`, `[sink]`.
+
+use crate::extract::ExtractConfig;
+use crate::interpolate::{Redactor, interpolate};
+use crate::requests::RequestStats;
+use cxqa_core::config::{ConfigError, parse_section};
+use cxqa_core::connector::{Connector, ConnectorContext, offered_streams};
+use cxqa_sinks::SinkConfig;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The file as written. `source` is dispatched on its `vendor` key to that connector's config.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "cxqa pipeline",
+    description = "A cxqa extraction pipeline (TOML)."
+)]
+pub struct PipelineFile {
+    /// Names this pipeline's state; defaults to the file name without its extension.
+    pub name: Option<String>,
+    /// Where to extract from: `vendor` picks the connector, the other keys are its settings.
+    #[schemars(schema_with = "crate::schema::source_schema")]
+    pub source: serde_json::Map<String, serde_json::Value>,
+    pub extract: ExtractConfig,
+    pub sink: SinkConfig,
+}
+
+/// Why a pipeline could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("cannot read {path}: {detail}")]
+    Read { path: String, detail: String },
+    #[error("{file}: {error}")]
+    Config { file: String, error: ConfigError },
+}
+
+impl PipelineError {
+    pub fn config_error(&self) -> Option<&ConfigError> {
+        match self {
+            PipelineError::Config { error, .. } => Some(error),
+            PipelineError::Read { .. } => None,
+        }
+    }
+}
+
+/// A validated pipeline with its connector built (no network I/O has happened yet).
+pub struct Pipeline {
+    pub name: String,
+    pub vendor: &'static str,
+    pub extract: ExtractConfig,
+    pub sink: SinkConfig,
+    pub connector: Box<dyn Connector>,
+    /// Counts every HTTP attempt the connector makes.
+    pub requests: Arc<RequestStats>,
+    /// Removes secrets from anything shown to the user.
+    pub redactor: Redactor,
+}
+
+impl Pipeline {
+    /// Reads, interpolates and validates a pipeline file using the process environment.
+    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PipelineError::Read {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let default_name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "pipeline".into());
+        Self::parse(&text, &default_name, &|name| std::env::var(name).ok()).map_err(|error| {
+            PipelineError::Config {
+                file: path.display().to_string(),
+                error,
+            }
+        })
+    }
+
+    /// Parses pipeline text; `env` resolves `${VAR}`.
+    pub fn parse(
+        text: &str,
+        default_name: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Pipeline, ConfigError> {
+        let mut document: toml::Value = toml::from_str::<toml::Table>(text)
+            .map(toml::Value::Table)
+            .map_err(|e| {
+                ConfigError::new("", format!("invalid TOML: {}", e.to_string().trim_end()))
+                    .with_hint("fix the syntax at the line shown")
+            })?;
+        let mut redactor = Redactor::default();
+        interpolate(&mut document, "", env, &mut redactor)?;
+        let redact = |e: ConfigError| ConfigError {
+            path: e.path,
+            message: redactor.redact(&e.message),
+            hint: e.hint.map(|h| redactor.redact(&h)),
+        };
+
+        let file: PipelineFile = parse_section("", to_json(document)).map_err(redact)?;
+        file.extract.validate()?;
+
+        let mut source = file.source;
+        let vendor = match source.remove("vendor") {
+            Some(serde_json::Value::String(v)) => v,
+            Some(_) => {
+                return Err(ConfigError::new("source.vendor", "must be a string")
+                    .with_hint(format!("use one of: {}", vendors())));
+            }
+            None => {
+                return Err(
+                    ConfigError::new("source.vendor", "required key `vendor` is missing")
+                        .with_hint(format!("add `vendor = \"...\"`, one of: {}", vendors())),
+                );
+            }
+        };
+        let registration = cxqa_core::connector::find(&vendor).ok_or_else(|| {
+            let known: Vec<String> = cxqa_core::registry()
+                .iter()
+                .map(|r| r.vendor.to_string())
+                .collect();
+            let hint = match cxqa_core::config::closest(&vendor, &known) {
+                Some(best) => format!("did you mean `{best}`? known vendors: {}", vendors()),
+                None => format!("known vendors: {}", vendors()),
+            };
+            ConfigError::new("source.vendor", format!("unknown vendor `{vendor}`")).with_hint(hint)
+        })?;
+
+        let requests = Arc::new(RequestStats::default());
+        let context = ConnectorContext {
+            events: requests.clone(),
+        };
+        let connector =
+            (registration.build)(serde_json::Value::Object(source), context).map_err(redact)?;
+
+        let offered = offered_streams(connector.as_ref());
+        if let Some(missing) = file.extract.streams.iter().find(|s| !offered.contains(s)) {
+            return Err(ConfigError::new(
+                "extract.streams",
+                format!("`{vendor}` does not offer the `{missing}` stream"),
+            )
+            .with_hint(format!(
+                "`{vendor}` offers: {}",
+                cxqa_core::stream::list(&offered)
+            )));
+        }
+
+        Ok(Pipeline {
+            name: file.name.unwrap_or_else(|| default_name.to_string()),
+            vendor: registration.vendor,
+            extract: file.extract,
+            sink: file.sink,
+            connector,
+            requests,
+            redactor,
+        })
+    }
+}
+
+fn vendors() -> String {
+    cxqa_core::registry()
+        .iter()
+        .map(|r| r.vendor)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// TOML to JSON, with TOML date-times as RFC 3339 strings.
+pub fn to_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => J::Array(items.into_iter().map(to_json).collect()),
+        toml::Value::Table(table) => {
+            J::Object(table.into_iter().map(|(k, v)| (k, to_json(v))).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use cxqa_core::SourceError;
+    use cxqa_core::connector::{CheckReport, ConnectorRegistration};
+    use cxqa_core::model::Agent;
+    use cxqa_core::source::{AgentSource, PageStream, Source};
+    use cxqa_core::{ExtractRequest, Stream};
+
+    /// A vendor that exists only in this test binary.
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct FakeConfig {
+        #[schemars(with = "String")]
+        api_token: secrecy::SecretString,
+        region: String,
+        #[serde(default)]
+        page_size: u32,
+    }
+
+    struct Fake;
+
+    impl Source<Agent> for Fake {
+        fn pages<'a>(&'a self, _: &'a ExtractRequest) -> PageStream<'a, Agent> {
+            Box::pin(futures::stream::empty())
+        }
+    }
+
+    #[async_trait]
+    impl Connector for Fake {
+        fn vendor(&self) -> &'static str {
+            "fakevendor"
+        }
+        async fn check(&self) -> Result<CheckReport, SourceError> {
+            Ok(CheckReport::default())
+        }
+        fn agents(&self) -> Option<&AgentSource> {
+            Some(self)
+        }
+    }
+
+    cxqa_core::inventory::submit! {
+        ConnectorRegistration {
+            vendor: "fakevendor",
+            description: "test vendor",
+            streams: &[Stream::Agents],
+            config_schema: |g| FakeConfig::json_schema(g),
+            build: |value, _| {
+                let config: FakeConfig = parse_section("source", value)?;
+                if config.region != "eu" {
+                    return Err(ConfigError::new("source.region", format!("region `{}` rejected", config.region)));
+                }
+                Ok(Box::new(Fake))
+            },
+        }
+    }
+
+    const TOKEN: &str = "tok-1234567890";
+
+    fn env(name: &str) -> Option<String> {
+        (name == "FAKE_TOKEN").then(|| TOKEN.to_string())
+    }
+
+    fn parse(source: &str, streams: &str) -> Result<Pipeline, ConfigError> {
+        let text = format!(
+            "[source]\n{source}\n[extract]\nstreams = {streams}\nwindow = \"P1D\"\n[sink]\nkind = \"jsonl\"\n"
+        );
+        Pipeline::parse(&text, "from-file-name", &env)
+    }
+
+    fn error(source: &str, streams: &str) -> ConfigError {
+        match parse(source, streams) {
+            Ok(_) => panic!("accepted: {source}"),
+            Err(err) => err,
+        }
+    }
+
+    const GOOD: &str = "vendor = \"fakevendor\"\napi_token = \"${FAKE_TOKEN}\"\nregion = \"eu\"";
+
+    #[test]
+    fn a_good_pipeline_builds_its_connector() {
+        let pipeline = parse(GOOD, "[\"agents\"]").unwrap();
+        assert_eq!(pipeline.vendor, "fakevendor");
+        assert_eq!(pipeline.name, "from-file-name");
+        assert_eq!(pipeline.redactor.redact(TOKEN), "***");
+    }
+
+    #[test]
+    fn a_stream_the_vendor_does_not_offer_lists_what_it_offers() {
+        let err = error(GOOD, "[\"agents\", \"surveys\"]");
+        assert_eq!(err.path, "extract.streams");
+        assert!(
+            err.message.contains("does not offer the `surveys` stream"),
+            "{err}"
+        );
+        assert_eq!(err.hint.as_deref(), Some("`fakevendor` offers: agents"));
+    }
+
+    #[test]
+    fn unknown_or_missing_vendor_lists_known_vendors() {
+        let err = error("vendor = \"fakevendr\"", "[\"agents\"]");
+        assert_eq!(err.path, "source.vendor");
+        assert!(err.hint.unwrap().contains("did you mean `fakevendor`"));
+        let err = error("region = \"eu\"", "[\"agents\"]");
+        assert!(err.message.contains("`vendor` is missing"), "{err}");
+    }
+
+    #[test]
+    fn connector_key_errors_carry_the_source_path() {
+        let err = error(&format!("{GOOD}\npage_sise = 3"), "[\"agents\"]");
+        assert_eq!(err.path, "source.page_sise");
+        assert!(err.hint.unwrap().contains("did you mean `page_size`"));
+        let err = error("vendor = \"fakevendor\"\nregion = \"eu\"", "[\"agents\"]");
+        assert_eq!(err.path, "source.api_token");
+    }
+
+    #[test]
+    fn errors_never_show_interpolated_values() {
+        // The connector echoes the region; the region came from the secret variable.
+        let err = error(
+            "vendor = \"fakevendor\"\napi_token = \"x\"\nregion = \"${FAKE_TOKEN}\"",
+            "[\"agents\"]",
+        );
+        let shown = err.to_string();
+        assert!(!shown.contains(TOKEN), "{shown}");
+        // serde echoes wrongly typed values; an interpolated one must still be hidden.
+        let err = error(
+            "vendor = \"fakevendor\"\napi_token = \"x\"\nregion = \"eu\"\n[source.nested]\nx = \"${FAKE_TOKEN}\"",
+            "[\"agents\"]",
+        );
+        assert!(!err.to_string().contains(TOKEN), "{err}");
+    }
+
+    #[test]
+    fn unknown_top_level_and_extract_keys_are_named() {
+        let text = format!(
+            "[source]\n{GOOD}\n[extract]\nstreams = [\"agents\"]\nwindow = \"P1D\"\nincremantal = true\n[sink]\nkind = \"jsonl\"\n"
+        );
+        let err = Pipeline::parse(&text, "x", &env).err().unwrap();
+        assert_eq!(err.path, "extract.incremantal");
+        assert!(err.hint.unwrap().contains("did you mean `incremental`"));
+        let text = text.replace("incremantal = true\n", "");
+        let err = Pipeline::parse(&format!("{text}[snk]\n"), "x", &env)
+            .err()
+            .unwrap();
+        assert_eq!(err.path, "snk");
+    }
+}

@@ -1,0 +1,72 @@
+//! Counts HTTP attempts for the run summary (per stream, by taking snapshots around it).
+
+use cxqa_core::events::{RequestEvent, RequestEventSink};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    rate_limited: AtomicU64,
+    waited_ms: AtomicU64,
+}
+
+/// A point-in-time copy of the counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RequestCounts {
+    /// HTTP attempts, retries included.
+    pub requests: u64,
+    /// Attempts after the first of a request.
+    pub retries: u64,
+    /// Responses with status 429.
+    pub rate_limited: u64,
+    /// Time spent waiting for pacing, Retry-After and backoff.
+    pub waited_ms: u64,
+}
+
+impl RequestStats {
+    pub fn snapshot(&self) -> RequestCounts {
+        RequestCounts {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            waited_ms: self.waited_ms.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl RequestEventSink for RequestStats {
+    fn record(&self, event: RequestEvent) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if event.attempt > 1 {
+            self.retries.fetch_add(1, Ordering::Relaxed);
+        }
+        if event.status == Some(429) {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        self.waited_ms.fetch_add(event.waited_ms, Ordering::Relaxed);
+        tracing::trace!(
+            vendor = %event.vendor,
+            method = %event.method,
+            path = %event.path,
+            status = event.status,
+            latency_ms = event.latency_ms,
+            attempt = event.attempt,
+            waited_ms = event.waited_ms,
+            "request"
+        );
+    }
+}
+
+impl std::ops::Sub for RequestCounts {
+    type Output = RequestCounts;
+    fn sub(self, earlier: Self) -> Self {
+        RequestCounts {
+            requests: self.requests - earlier.requests,
+            retries: self.retries - earlier.retries,
+            rate_limited: self.rate_limited - earlier.rate_limited,
+            waited_ms: self.waited_ms - earlier.waited_ms,
+        }
+    }
+}

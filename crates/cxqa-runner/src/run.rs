@@ -1,0 +1,464 @@
+//! Orchestration: for each requested stream, pull pages and commit each with its checkpoint.
+
+use crate::pipeline::Pipeline;
+use crate::requests::RequestCounts;
+use chrono::{DateTime, Utc};
+use cxqa_core::connector::Connector;
+use cxqa_core::model::Record;
+use cxqa_core::source::Source;
+use cxqa_core::{ExtractRequest, PriorState, Stream, Window};
+use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState, WriteStats};
+use futures::StreamExt;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// What happened to one stream.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StreamReport {
+    pub stream: Option<Stream>,
+    pub window: Option<Window>,
+    /// Whether the run continued an interrupted one from its checkpoint.
+    pub resumed: bool,
+    pub pages: u64,
+    /// Records received from the vendor.
+    pub fetched: u64,
+    pub written: WriteStats,
+    /// What the vendor says exists, when the connector reports it.
+    pub vendor_total: Option<u64>,
+    pub requests: RequestCounts,
+    pub elapsed_ms: u64,
+    /// The error that stopped the stream; the committed pages are kept and the next run resumes.
+    pub error: Option<String>,
+}
+
+/// What happened in one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub pipeline: String,
+    pub vendor: String,
+    pub started_at: DateTime<Utc>,
+    pub streams: Vec<StreamReport>,
+    pub requests: RequestCounts,
+    pub elapsed_ms: u64,
+}
+
+impl RunReport {
+    pub fn succeeded(&self) -> bool {
+        self.streams.iter().all(|s| s.error.is_none())
+    }
+}
+
+/// Runs every requested stream of `pipeline` into `sink`. A failing stream is reported and the
+/// others still run; the run fails as a whole if any stream failed.
+pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -> RunReport {
+    let started = Instant::now();
+    let mut streams = Vec::new();
+    for &stream in &pipeline.extract.streams {
+        let key = StateKey {
+            pipeline: pipeline.name.clone(),
+            vendor: pipeline.vendor.to_string(),
+            stream,
+        };
+        let before = pipeline.requests.snapshot();
+        let stream_started = Instant::now();
+        let mut report = StreamReport {
+            stream: Some(stream),
+            ..Default::default()
+        };
+        if let Err(error) = run_stream(pipeline, sink, &key, now, &mut report).await {
+            let error = pipeline.redactor.redact(&error);
+            tracing::error!(stream = %stream, "{error}");
+            report.error = Some(error);
+        }
+        report.requests = pipeline.requests.snapshot() - before;
+        report.elapsed_ms = millis(stream_started.elapsed());
+        tracing::info!(
+            stream = %stream,
+            fetched = report.fetched,
+            inserted = report.written.inserted,
+            updated = report.written.updated,
+            tombstoned = report.written.tombstoned,
+            requests = report.requests.requests,
+            "stream done"
+        );
+        streams.push(report);
+    }
+    RunReport {
+        pipeline: pipeline.name.clone(),
+        vendor: pipeline.vendor.to_string(),
+        started_at: now,
+        streams,
+        requests: pipeline.requests.snapshot(),
+        elapsed_ms: millis(started.elapsed()),
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis().try_into().unwrap_or(u64::MAX)
+}
+
+async fn run_stream(
+    pipeline: &Pipeline,
+    sink: &mut dyn Sink,
+    key: &StateKey,
+    now: DateTime<Utc>,
+    report: &mut StreamReport,
+) -> Result<(), String> {
+    let state = sink.load_state(key).await.map_err(|e| e.to_string())?;
+    let request = plan_request(pipeline, &state, now);
+    report.window = Some(request.window);
+    report.resumed = state.checkpoint.is_some();
+    if report.resumed {
+        tracing::info!(stream = %key.stream, "resuming from the last committed page");
+    }
+    let connector: &dyn Connector = pipeline.connector.as_ref();
+    let vendor = pipeline.vendor;
+    let mut run = StreamRun {
+        sink,
+        key,
+        vendor,
+        state,
+        report,
+    };
+    match key.stream {
+        Stream::Interactions => run.drive(connector.interactions(), &request).await,
+        Stream::Agents => run.drive(connector.agents(), &request).await,
+        Stream::AssessmentForms => run.drive(connector.assessment_forms(), &request).await,
+        Stream::Assessments => run.drive(connector.assessments(), &request).await,
+        Stream::Feedback => run.drive(connector.feedback(), &request).await,
+        Stream::Surveys => run.drive(connector.surveys(), &request).await,
+        Stream::Transcripts => run.drive(connector.transcripts(), &request).await,
+    }
+}
+
+/// The request for one stream: the configured window, or for a resumed run the interrupted
+/// run's window; narrowed to the high-water mark minus look-back on incremental runs.
+fn plan_request(pipeline: &Pipeline, state: &StreamState, now: DateTime<Utc>) -> ExtractRequest {
+    let extract = &pipeline.extract;
+    let mut window = match (&state.checkpoint, state.window) {
+        (Some(_), Some(interrupted)) => interrupted,
+        _ => extract.window_at(now),
+    };
+    let mut modified_since = None;
+    if extract.incremental && state.checkpoint.is_none() {
+        if let Some(watermark) = state.watermark {
+            let since = watermark - extract.lookback.as_chrono();
+            modified_since = Some(since);
+            window.from = window.from.max(since).min(window.to);
+        }
+    }
+    ExtractRequest {
+        window,
+        modified_since,
+        filters: extract.filters.clone(),
+        page_size: extract.page_size,
+        max_pages: extract.max_pages,
+        concurrency: extract.concurrency as usize,
+        prior: PriorState {
+            checkpoint: state.checkpoint.clone(),
+            watermark: state.watermark,
+            known_ids: state.known_ids.clone(),
+        },
+    }
+}
+
+struct StreamRun<'a> {
+    sink: &'a mut dyn Sink,
+    key: &'a StateKey,
+    vendor: &'static str,
+    state: StreamState,
+    report: &'a mut StreamReport,
+}
+
+impl StreamRun<'_> {
+    async fn drive<T: Record>(
+        &mut self,
+        source: Option<&dyn Source<T>>,
+        request: &ExtractRequest,
+    ) -> Result<(), String> {
+        let source =
+            source.ok_or_else(|| format!("{} does not offer {}", self.vendor, self.key.stream))?;
+        self.state.window = Some(request.window);
+        let mut pages = source.pages(request);
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| e.to_string())?;
+            let records = page
+                .records
+                .iter()
+                .map(|record| Envelope::of(self.vendor, record))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            if let Some(max) = page.records.iter().filter_map(Record::modified_at).max() {
+                self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
+            }
+            self.state.checkpoint = page.checkpoint.clone();
+            self.report.pages += 1;
+            self.report.fetched += records.len() as u64;
+            if page.vendor_total.is_some() {
+                self.report.vendor_total = page.vendor_total;
+            }
+            tracing::debug!(stream = %self.key.stream, records = records.len(), "page");
+            self.commit(records, page.tombstones).await?;
+        }
+        // Finished: forget the checkpoint so the next run starts a new extraction.
+        self.state.checkpoint = None;
+        self.state.window = None;
+        self.commit(Vec::new(), Vec::new()).await
+    }
+
+    async fn commit(
+        &mut self,
+        records: Vec<Envelope>,
+        tombstones: Vec<cxqa_core::model::Tombstone>,
+    ) -> Result<(), String> {
+        let stats = self
+            .sink
+            .commit(Batch {
+                key: self.key.clone(),
+                records,
+                tombstones,
+                state: self.state.clone(),
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        self.report.written += stats;
+        Ok(())
+    }
+}
+
+/// Opens the pipeline's sink, runs every stream into it and closes it.
+pub async fn run_pipeline(pipeline: &Pipeline) -> Result<RunReport, cxqa_sinks::SinkError> {
+    let mut sink = cxqa_sinks::open(&pipeline.sink).await?;
+    tracing::info!(
+        pipeline = %pipeline.name,
+        vendor = pipeline.vendor,
+        sink = %pipeline.sink.describe(),
+        "run starting"
+    );
+    let report = run(pipeline, sink.as_mut(), Utc::now()).await;
+    sink.close().await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::ExtractConfig;
+    use crate::interpolate::Redactor;
+    use crate::requests::RequestStats;
+    use async_trait::async_trait;
+    use cxqa_core::connector::CheckReport;
+    use cxqa_core::model::{Agent, AgentState, Interaction};
+    use cxqa_core::source::{AgentSource, InteractionSource, PageStream};
+    use cxqa_core::{Checkpoint, Page, SourceError, paginate};
+    use cxqa_sinks::{JsonlSink, SinkConfig};
+    use std::sync::{Arc, Mutex};
+
+    const PAGES: u32 = 3;
+
+    /// A vendor with three pages of agents; it can be told to fail once after N pages.
+    #[derive(Default)]
+    struct FakeVendor {
+        fail_after_pages: Mutex<Option<u32>>,
+        requests: Mutex<Vec<ExtractRequest>>,
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        format!("2026-11-10T10:{minute:02}:00Z").parse().unwrap()
+    }
+
+    impl Source<Agent> for FakeVendor {
+        fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Agent> {
+            self.requests.lock().unwrap().push(request.clone());
+            let start = request
+                .prior
+                .checkpoint
+                .as_ref()
+                .and_then(Checkpoint::read::<u32>)
+                .unwrap_or(0);
+            let fail_after = self.fail_after_pages.lock().unwrap().take();
+            let mut served = 0;
+            paginate(start, request.max_pages, move |page_no| {
+                served += 1;
+                let fail = fail_after.is_some_and(|n| served > n);
+                async move {
+                    if fail {
+                        return Err(SourceError::Other("vendor went away".into()));
+                    }
+                    let records = (0..2)
+                        .map(|i| Agent {
+                            vendor: "fake".into(),
+                            id: format!("a{page_no}-{i}"),
+                            agent_id: format!("a{page_no}-{i}"),
+                            name: None,
+                            email: None,
+                            username: None,
+                            state: AgentState::Active,
+                            division_id: None,
+                            team_id: None,
+                            team_name: None,
+                            modified_at: Some(at(page_no * 2 + i)),
+                            extracted_at: at(59),
+                        })
+                        .collect();
+                    let next = (page_no + 1 < PAGES).then_some(page_no + 1);
+                    let mut page = Page::new(records);
+                    if let Some(next) = next {
+                        page = page.with_checkpoint(Checkpoint::new(next));
+                    }
+                    Ok((page, next))
+                }
+            })
+        }
+    }
+
+    impl Source<Interaction> for FakeVendor {
+        fn pages<'a>(&'a self, _request: &'a ExtractRequest) -> PageStream<'a, Interaction> {
+            Box::pin(futures::stream::once(async {
+                Err(SourceError::Other("interactions are down".into()))
+            }))
+        }
+    }
+
+    fn pipeline(vendor: Arc<FakeVendor>, streams: &str, incremental: bool) -> Pipeline {
+        struct Shared(Arc<FakeVendor>);
+        #[async_trait]
+        impl Connector for Shared {
+            fn vendor(&self) -> &'static str {
+                "fake"
+            }
+            async fn check(&self) -> Result<CheckReport, SourceError> {
+                Ok(CheckReport::default())
+            }
+            fn agents(&self) -> Option<&AgentSource> {
+                Some(self.0.as_ref())
+            }
+            fn interactions(&self) -> Option<&InteractionSource> {
+                Some(self.0.as_ref())
+            }
+        }
+        let extract: ExtractConfig = toml::from_str(&format!(
+            "streams = {streams}\nfrom = \"2026-11-01T00:00:00Z\"\nincremental = {incremental}\nlookback = \"PT10M\""
+        ))
+        .unwrap();
+        Pipeline {
+            name: "test".into(),
+            vendor: "fake",
+            extract,
+            sink: SinkConfig::Jsonl {
+                dir: "unused".into(),
+            },
+            connector: Box::new(Shared(vendor)),
+            requests: Arc::new(RequestStats::default()),
+            redactor: Redactor::default(),
+        }
+    }
+
+    fn key() -> StateKey {
+        StateKey {
+            pipeline: "test".into(),
+            vendor: "fake".into(),
+            stream: Stream::Agents,
+        }
+    }
+
+    fn lines(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_to_string(dir.join("agents.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn commits_every_page_and_clears_the_checkpoint_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(FakeVendor::default());
+        let pipeline = pipeline(vendor.clone(), "[\"agents\"]", false);
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        let report = run(&pipeline, &mut sink, at(0)).await;
+        assert!(report.succeeded());
+        assert_eq!(report.streams[0].pages, 3);
+        assert_eq!(report.streams[0].fetched, 6);
+        assert_eq!(lines(dir.path()).len(), 6);
+        let state = sink.load_state(&key()).await.unwrap();
+        assert_eq!(state.checkpoint, None);
+        assert_eq!(state.watermark, Some(at(5)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_stream_resumes_after_its_last_committed_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(FakeVendor::default());
+        *vendor.fail_after_pages.lock().unwrap() = Some(2);
+        let pipeline = pipeline(vendor.clone(), "[\"agents\"]", false);
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+
+        let first = run(&pipeline, &mut sink, at(0)).await;
+        assert!(!first.succeeded());
+        assert_eq!(first.streams[0].fetched, 4);
+        assert!(
+            first.streams[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("vendor went away")
+        );
+
+        // A later run (another "now") resumes with the interrupted run's window and cursor.
+        let second = run(&pipeline, &mut sink, at(30)).await;
+        assert!(second.succeeded());
+        assert!(second.streams[0].resumed);
+        let requests = vendor.requests.lock().unwrap();
+        assert_eq!(requests[1].prior.checkpoint, Some(Checkpoint::new(2u32)));
+        assert_eq!(requests[1].window, requests[0].window);
+        // Every record exactly once across both runs.
+        let mut ids = lines(dir.path());
+        ids.sort();
+        let expected: Vec<String> = (0..3)
+            .flat_map(|p| (0..2).map(move |i| format!("a{p}-{i}")))
+            .collect();
+        assert_eq!(ids, expected);
+    }
+
+    #[tokio::test]
+    async fn incremental_runs_start_at_the_watermark_minus_lookback() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(FakeVendor::default());
+        let pipeline = pipeline(vendor.clone(), "[\"agents\"]", true);
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        run(&pipeline, &mut sink, at(0)).await;
+        run(&pipeline, &mut sink, at(40)).await;
+        let requests = vendor.requests.lock().unwrap();
+        assert_eq!(requests[0].modified_since, None);
+        // Watermark 10:05 minus PT10M.
+        let since: DateTime<Utc> = "2026-11-10T09:55:00Z".parse().unwrap();
+        assert_eq!(requests[1].modified_since, Some(since));
+        assert_eq!(requests[1].window.from, since);
+        assert_eq!(requests[1].window.to, at(40));
+    }
+
+    #[tokio::test]
+    async fn one_failing_stream_does_not_stop_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(FakeVendor::default());
+        let pipeline = pipeline(vendor, "[\"interactions\", \"agents\"]", false);
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        let report = run(&pipeline, &mut sink, at(0)).await;
+        assert!(!report.succeeded());
+        assert!(
+            report.streams[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("interactions are down")
+        );
+        assert_eq!(report.streams[1].error, None);
+        assert_eq!(report.streams[1].fetched, 6);
+    }
+}
