@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 runtime failure, 2 bad input (arguments or pipeline file).
 
+mod demo;
 mod report;
 
 // Linking a connector crate is what registers it.
@@ -53,10 +54,36 @@ enum Command {
     Connectors,
     /// Print the JSON Schema of pipeline files.
     Schema,
+    /// Serve the Genesys Cloud and/or NICE CXone emulator on 127.0.0.1 until Ctrl-C.
+    Emulate {
+        #[arg(long, value_enum, default_value_t = demo::Vendors::Both)]
+        vendor: demo::Vendors,
+        /// Port for the first vendor (CXone takes port + 1 with --vendor both); 0 = any free port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value = "small", value_parser = parse_scale)]
+        scale: cxqa_emulator::Scale,
+        /// Requests per minute allowed per client (429 with Retry-After beyond it).
+        #[arg(long)]
+        rate_limit: Option<u32>,
+    },
+    /// Start the emulator in-process and run both demo pipelines against it.
+    Demo {
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value = "small", value_parser = parse_scale)]
+        scale: cxqa_emulator::Scale,
+    },
+}
+
+fn parse_scale(text: &str) -> Result<cxqa_emulator::Scale, String> {
+    text.parse()
 }
 
 /// A failure with its exit code.
-enum Failure {
+pub(crate) enum Failure {
     BadInput(String),
     Runtime(String),
 }
@@ -125,6 +152,14 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Emulate {
+            vendor,
+            port,
+            seed,
+            scale,
+            rate_limit,
+        } => demo::emulate(vendor, port, seed, scale, rate_limit).await,
+        Command::Demo { seed, scale } => demo::demo(seed, scale).await,
         Command::Run {
             pipeline,
             summary_json,

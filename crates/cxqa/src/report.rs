@@ -126,6 +126,7 @@ pub fn run_summary(report: &RunReport) -> String {
                 s.requests.requests.to_string(),
                 s.requests.retries.to_string(),
                 s.requests.rate_limited.to_string(),
+                format!("{:.1}s", s.requests.waited_ms as f64 / 1000.0),
                 format!("{:.1}s", s.elapsed_ms as f64 / 1000.0),
                 match &s.error {
                     None if s.resumed => "ok (resumed)".into(),
@@ -153,6 +154,7 @@ pub fn run_summary(report: &RunReport) -> String {
             "requests",
             "retries",
             "429s",
+            "waited",
             "elapsed",
             "status",
         ],

@@ -1,0 +1,176 @@
+//! The gate every vendor API request passes: bearer check, per-client rate limit, latency,
+//! injected 5xx and malformed bodies. Each vendor answers in its own error format.
+
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    Genesys,
+    Cxone,
+}
+
+/// The authenticated caller, for handlers that scope data by client.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub client_id: String,
+    /// Division indexes the caller may see; None = all.
+    pub visible: Option<Vec<usize>>,
+}
+
+impl Caller {
+    pub fn sees(&self, division: usize) -> bool {
+        self.visible.as_ref().is_none_or(|v| v.contains(&division))
+    }
+}
+
+/// A Genesys `ErrorBody`.
+pub fn genesys_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({
+        "message": message, "code": code, "status": status.as_u16(),
+        "contextId": "emulator", "details": [], "errors": []
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// CXone answers in several formats; the gateway-level one carries `icStatusDescription`.
+pub fn cxone_error(status: StatusCode, message: &str, path: &str) -> Response {
+    let body = json!({
+        "timestamp": chrono::Utc::now().timestamp_millis(), "status": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"), "message": message, "path": path
+    });
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(message) {
+        response.headers_mut().insert("icStatusDescription", value);
+    }
+    response
+}
+
+fn error(vendor: Vendor, status: StatusCode, code: &str, message: &str, path: &str) -> Response {
+    match vendor {
+        Vendor::Genesys => genesys_error(status, code, message),
+        Vendor::Cxone => cxone_error(status, message, path),
+    }
+}
+
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .or_else(|| {
+            headers
+                .get(header::AUTHORIZATION)?
+                .to_str()
+                .ok()?
+                .strip_prefix("bearer ")
+        })
+}
+
+pub async fn gate(
+    State((state, vendor)): State<(Arc<AppState>, Vendor)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_string(),
+        |m| m.as_str().to_string(),
+    );
+    let path = request.uri().path().to_string();
+    state.count(&route);
+
+    let client_id = match bearer(request.headers()).map(|t| state.authenticate(t)) {
+        Some(Ok(client)) => client,
+        Some(Err(true)) => {
+            return error(
+                vendor,
+                StatusCode::UNAUTHORIZED,
+                "credentials.expired",
+                "The access token has expired.",
+                &path,
+            );
+        }
+        _ => {
+            return error(
+                vendor,
+                StatusCode::UNAUTHORIZED,
+                "authentication.required",
+                "Authentication is required: send a valid bearer token.",
+                &path,
+            );
+        }
+    };
+
+    if let Err(wait) = state.admit(&client_id) {
+        state.stats.lock().expect("stats lock").rate_limited += 1;
+        let limit = state.faults().rate_limit_per_minute.unwrap_or(0);
+        let mut response = match vendor {
+            Vendor::Genesys => {
+                let body = json!({
+                    "message": format!("Rate limit exceeded the maximum. Retry the request in [{wait}] seconds"),
+                    "code": "too.many.requests.retry.after", "status": 429,
+                    "messageWithParams": "Rate limit exceeded the maximum. Retry the request in [{retryAfterSeconds}] seconds",
+                    "messageParams": { "retryAfterSeconds": wait.to_string() },
+                    "contextId": "emulator", "details": [], "errors": [],
+                    "limit": { "key": "client.credentials.token.rate.per.minute", "namespace": "platform.api", "value": limit }
+                });
+                (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Vendor::Cxone => cxone_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &path),
+        };
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return response;
+    }
+
+    let faults = state.faults();
+    let delay = faults.latency_ms + (state.draw() * faults.jitter_ms as f64) as u64;
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if faults.error_rate > 0.0 && state.draw() < faults.error_rate {
+        state.stats.lock().expect("stats lock").injected_errors += 1;
+        return error(
+            vendor,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service.unavailable",
+            "The service is temporarily unavailable.",
+            &path,
+        );
+    }
+
+    let visible = state.visible_divisions(&client_id);
+    request
+        .extensions_mut()
+        .insert(Caller { client_id, visible });
+    let response = next.run(request).await;
+
+    if faults.malformed_rate > 0.0
+        && response.status() == StatusCode::OK
+        && state.draw() < faults.malformed_rate
+    {
+        state.stats.lock().expect("stats lock").malformed += 1;
+        return truncate(response).await;
+    }
+    response
+}
+
+/// Cuts a body in half, keeping the status and headers but the length (as a broken proxy would).
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(0..bytes.len() / 2);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(half))
+}
