@@ -57,6 +57,52 @@ pub struct GenesysConfig {
     /// Page size for the users listing (the maximum is unverified; 100 is common).
     #[serde(default = "default_users_page_size")]
     pub users_page_size: u32,
+    /// Page size of the conversation details query (the maximum is unverified).
+    #[serde(default = "default_details_page_size")]
+    pub details_page_size: u32,
+    /// The extraction window is queried in chunks of this many hours (halved on the
+    /// 100000-result error).
+    #[serde(default = "default_details_chunk_hours")]
+    pub details_chunk_hours: u32,
+    /// Chunks that ended more than this many days ago are read with async details jobs
+    /// (bulk history); 0 turns jobs off.
+    #[serde(default = "default_async_jobs_after_days")]
+    pub async_jobs_after_days: u32,
+    /// Milliseconds between polls of an async details job.
+    #[serde(default = "default_job_poll_ms")]
+    pub job_poll_interval_ms: u64,
+    /// Transcript requests in flight at once (transcript endpoints are heavily rate-limited).
+    #[serde(default = "default_transcript_concurrency")]
+    pub transcript_concurrency: u32,
+    /// The scale of `sentimentScore` (unverified; Genesys documents -100..100). Scores are
+    /// divided by it to give -1.0..1.0.
+    #[serde(default = "default_sentiment_scale")]
+    pub sentiment_scale: f64,
+    /// Agents per coaching-appointments request (`userIds` is required and repeated).
+    #[serde(default = "default_coaching_batch")]
+    pub coaching_user_batch: u32,
+}
+
+fn default_details_page_size() -> u32 {
+    100
+}
+fn default_details_chunk_hours() -> u32 {
+    24
+}
+fn default_async_jobs_after_days() -> u32 {
+    30
+}
+fn default_job_poll_ms() -> u64 {
+    2000
+}
+fn default_transcript_concurrency() -> u32 {
+    2
+}
+fn default_sentiment_scale() -> f64 {
+    100.0
+}
+fn default_coaching_batch() -> u32 {
+    50
 }
 
 fn default_rpm() -> u32 {
@@ -120,9 +166,23 @@ impl GenesysConfig {
                     .with_hint("use 1 to 3000"),
             );
         }
-        if self.users_page_size == 0 {
+        for (key, value) in [
+            ("users_page_size", self.users_page_size),
+            ("details_page_size", self.details_page_size),
+            ("details_chunk_hours", self.details_chunk_hours),
+            ("transcript_concurrency", self.transcript_concurrency),
+            ("coaching_user_batch", self.coaching_user_batch),
+        ] {
+            if value == 0 {
+                return Err(
+                    ConfigError::new(format!("source.{key}"), "is 0").with_hint("use at least 1")
+                );
+            }
+        }
+        if self.sentiment_scale <= 0.0 {
             return Err(
-                ConfigError::new("source.users_page_size", "is 0").with_hint("use at least 1")
+                ConfigError::new("source.sentiment_scale", "must be positive")
+                    .with_hint("use 100 (Genesys' documented range) or 1"),
             );
         }
         Ok(())

@@ -6,6 +6,13 @@
 mod agents;
 mod api;
 pub mod config;
+mod details;
+mod evaluations;
+mod feedback;
+mod forms;
+mod interactions;
+mod surveys;
+mod transcripts;
 
 use api::{ClientCredentials, GenesysApi, GenesysErrors, Listing};
 use async_trait::async_trait;
@@ -14,7 +21,10 @@ use cxqa_core::config::{ConfigError, parse_section};
 use cxqa_core::connector::{
     CheckReport, Connector, ConnectorContext, ConnectorRegistration, StreamCheck,
 };
-use cxqa_core::source::AgentSource;
+use cxqa_core::source::{
+    AgentSource, AssessmentFormSource, AssessmentSource, FeedbackSource, InteractionSource,
+    SurveySource, TranscriptSource,
+};
 use cxqa_core::{SourceError, Stream};
 use cxqa_http::{HttpClient, HttpSettings, RetryPolicy, TokenCache};
 use schemars::JsonSchema;
@@ -25,7 +35,15 @@ use std::time::Duration;
 pub const VENDOR: &str = "genesys";
 
 /// The streams this connector offers (kept equal to what `GenesysConnector` returns by a test).
-pub const STREAMS: &[Stream] = &[Stream::Agents];
+pub const STREAMS: &[Stream] = &[
+    Stream::Interactions,
+    Stream::Agents,
+    Stream::AssessmentForms,
+    Stream::Assessments,
+    Stream::Feedback,
+    Stream::Surveys,
+    Stream::Transcripts,
+];
 
 cxqa_core::inventory::submit! {
     ConnectorRegistration {
@@ -49,6 +67,12 @@ fn build(
 pub struct GenesysConnector {
     api: GenesysApi,
     agents: agents::Agents,
+    interactions: interactions::Interactions,
+    forms: forms::AssessmentForms,
+    assessments: evaluations::Assessments,
+    feedback: feedback::FeedbackSource,
+    surveys: surveys::Surveys,
+    transcripts: transcripts::Transcripts,
 }
 
 impl GenesysConnector {
@@ -74,26 +98,64 @@ impl GenesysConnector {
             Duration::from_secs(config.token_refresh_buffer_secs),
         ));
         let api = GenesysApi::new(http, hosts.api, tokens);
+        let details = details::DetailsSettings {
+            page_size: config.details_page_size,
+            chunk: chrono::Duration::hours(i64::from(config.details_chunk_hours)),
+            async_after: (config.async_jobs_after_days > 0)
+                .then(|| chrono::Duration::days(i64::from(config.async_jobs_after_days))),
+            poll_interval: Duration::from_millis(config.job_poll_interval_ms),
+        };
+        let form_cache = Arc::new(forms::FormCache::default());
+        let evaluation_cache = Arc::new(evaluations::EvaluationCache::default());
         Ok(GenesysConnector {
             agents: agents::Agents {
                 api: api.clone(),
                 page_size: config.users_page_size,
+            },
+            interactions: interactions::Interactions {
+                api: api.clone(),
+                details: details.clone(),
+            },
+            forms: forms::AssessmentForms {
+                api: api.clone(),
+                cache: form_cache.clone(),
+            },
+            assessments: evaluations::Assessments {
+                api: api.clone(),
+                details: details.clone(),
+                forms: form_cache.clone(),
+                cache: evaluation_cache.clone(),
+            },
+            feedback: feedback::FeedbackSource {
+                api: api.clone(),
+                details: details.clone(),
+                forms: form_cache,
+                cache: evaluation_cache,
+                batch: config.coaching_user_batch as usize,
+                agents: tokio::sync::OnceCell::new(),
+            },
+            surveys: surveys::Surveys {
+                api: api.clone(),
+                details: details.clone(),
+            },
+            transcripts: transcripts::Transcripts {
+                api: api.clone(),
+                details,
+                concurrency: config.transcript_concurrency as usize,
+                sentiment_scale: config.sentiment_scale,
+                pii: cxqa_core::pii::PiiDetector::default(),
             },
             api,
         })
     }
 
     /// Probes one endpoint for a stream; a vendor refusal becomes a failed check, not an error.
-    async fn probe(&self, stream: Stream, path: &str, template: &str) -> StreamCheck {
-        match self
-            .api
-            .json::<serde_json::Value>(&self.api.get(path, template))
-            .await
-        {
+    async fn probe(&self, stream: Stream, request: cxqa_http::Request) -> StreamCheck {
+        match self.api.json::<serde_json::Value>(&request).await {
             Ok(_) => StreamCheck {
                 stream,
                 ok: true,
-                detail: format!("GET {template} answers"),
+                detail: format!("{} {} answers", request.method, request.path),
             },
             Err(err) => StreamCheck {
                 stream,
@@ -115,6 +177,44 @@ struct Named {
     name: Option<String>,
 }
 
+impl GenesysConnector {
+    /// The cheapest request that needs the same permission as the stream.
+    fn probe_request(&self, stream: Stream) -> cxqa_http::Request {
+        let now = chrono::Utc::now();
+        let interval = format!(
+            "{}/{}",
+            (now - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        let details = |filter: &str| {
+            let mut body = serde_json::json!({ "interval": interval, "paging": { "pageSize": 1, "pageNumber": 1 } });
+            if !filter.is_empty() {
+                body[filter] = serde_json::json!([{ "type": "and", "predicates": [{ "type": "dimension", "dimension": if filter == "surveyFilters" { "surveyId" } else { "evaluationId" }, "operator": "exists" }] }]);
+            }
+            cxqa_http::Request::post(
+                format!(
+                    "{}/api/v2/analytics/conversations/details/query",
+                    self.api.api_base
+                ),
+                "/api/v2/analytics/conversations/details/query",
+            )
+            .json(body)
+        };
+        match stream {
+            Stream::Agents => self
+                .api
+                .get("/api/v2/users?pageSize=1&state=any", "/api/v2/users"),
+            Stream::AssessmentForms => self.api.get(
+                "/api/v2/quality/forms/evaluations?pageSize=1",
+                "/api/v2/quality/forms/evaluations",
+            ),
+            Stream::Interactions | Stream::Transcripts => details(""),
+            Stream::Assessments | Stream::Feedback => details("evaluationFilters"),
+            Stream::Surveys => details("surveyFilters"),
+        }
+    }
+}
+
 #[async_trait]
 impl Connector for GenesysConnector {
     fn vendor(&self) -> &'static str {
@@ -134,19 +234,8 @@ impl Connector for GenesysConnector {
             ))
             .await?;
         let mut streams = Vec::new();
-        for stream in STREAMS {
-            let check = match stream {
-                Stream::Agents => {
-                    self.probe(
-                        *stream,
-                        "/api/v2/users?pageSize=1&state=any",
-                        "/api/v2/users",
-                    )
-                    .await
-                }
-                _ => continue,
-            };
-            streams.push(check);
+        for &stream in STREAMS {
+            streams.push(self.probe(stream, self.probe_request(stream)).await);
         }
         Ok(CheckReport {
             account: me.organization.and_then(|o| o.name.or(o.id)),
@@ -160,8 +249,26 @@ impl Connector for GenesysConnector {
         })
     }
 
+    fn interactions(&self) -> Option<&InteractionSource> {
+        Some(&self.interactions)
+    }
     fn agents(&self) -> Option<&AgentSource> {
         Some(&self.agents)
+    }
+    fn assessment_forms(&self) -> Option<&AssessmentFormSource> {
+        Some(&self.forms)
+    }
+    fn assessments(&self) -> Option<&AssessmentSource> {
+        Some(&self.assessments)
+    }
+    fn feedback(&self) -> Option<&FeedbackSource> {
+        Some(&self.feedback)
+    }
+    fn surveys(&self) -> Option<&SurveySource> {
+        Some(&self.surveys)
+    }
+    fn transcripts(&self) -> Option<&TranscriptSource> {
+        Some(&self.transcripts)
     }
 }
 

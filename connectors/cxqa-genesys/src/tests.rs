@@ -156,7 +156,11 @@ async fn check_reports_org_divisions_and_stream_access() {
     let report = connector(&server).check().await.unwrap();
     assert_eq!(report.account.as_deref(), Some("Acme Support"));
     assert_eq!(report.visible_scopes, vec!["Home", "EMEA"]);
-    let agents = &report.streams[0];
+    let agents = report
+        .streams
+        .iter()
+        .find(|s| s.stream == Stream::Agents)
+        .unwrap();
     assert!(!agents.ok);
     assert!(
         agents.detail.contains("403 (missing.permissions)"),

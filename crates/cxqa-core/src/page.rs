@@ -49,6 +49,16 @@ impl<T> Page<T> {
         self.tombstones = tombstones;
         self
     }
+
+    /// The same page with its records replaced (tombstones, checkpoint and total kept).
+    pub fn with_records<U>(self, records: Vec<U>) -> Page<U> {
+        Page {
+            records,
+            tombstones: self.tombstones,
+            checkpoint: self.checkpoint,
+            vendor_total: self.vendor_total,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,11 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
-    /// Requests per minute allowed per client (sliding 60 s window); None = unlimited.
+    /// Requests allowed per client per window (a sliding minute by default); None = unlimited.
     pub rate_limit_per_minute: Option<u32>,
+    /// Length of the rate-limit window in seconds (60 = the vendors' per-minute limits; tests
+    /// shorten it to keep waits short).
+    pub rate_limit_window_secs: u64,
     /// Fixed latency added to every API response, in milliseconds.
     pub latency_ms: u64,
     /// Random extra latency, 0..=jitter_ms.
@@ -43,6 +46,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             rate_limit_per_minute: None,
+            rate_limit_window_secs: 60,
             latency_ms: 0,
             jitter_ms: 0,
             error_rate: 0.0,
@@ -178,11 +182,12 @@ impl AppState {
     /// Counts a request against the client's window; Err(seconds to wait) when over the limit.
     /// Refused requests are not counted, so a client that retries at once is refused again.
     pub fn admit(&self, client_id: &str) -> Result<(), u64> {
-        let Some(limit) = self.faults().rate_limit_per_minute else {
+        let faults = self.faults();
+        let Some(limit) = faults.rate_limit_per_minute else {
             return Ok(());
         };
         let now = Instant::now();
-        let window = Duration::from_secs(60);
+        let window = Duration::from_secs(faults.rate_limit_window_secs.max(1));
         let mut windows = self.windows.lock().expect("windows lock");
         let seen = windows.entry(client_id.to_string()).or_default();
         while seen

@@ -367,6 +367,30 @@ async fn token_is_renewed_before_it_expires() {
 }
 
 #[tokio::test]
+async fn a_refresh_buffer_longer_than_the_token_lifetime_does_not_refresh_every_request() {
+    let server = MockServer::start().await;
+    let issued = token_server(&server).await;
+    Mock::given(path("/api"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let (http, _) = client(&fast_settings());
+    // 2 s tokens with a 60 s buffer: renewed after 1 s (half the lifetime), not at once.
+    let tokens = Arc::new(TokenCache::new(
+        ClientCredentials {
+            url: format!("{}/oauth/token", server.uri()),
+            expires_in: 2,
+        },
+        Duration::from_secs(60),
+    ));
+    let auth = Auth::Bearer(tokens);
+    for _ in 0..5 {
+        http.send(&get(&server, "/api"), &auth).await.unwrap();
+    }
+    assert_eq!(*issued.lock().unwrap(), 1);
+}
+
+#[tokio::test]
 async fn concurrent_requests_share_one_token_fetch() {
     let server = MockServer::start().await;
     let issued = token_server(&server).await;

@@ -50,7 +50,9 @@ impl TokenCache {
         }
         let generation = state.as_ref().map_or(1, |c| c.generation + 1);
         let token = self.source.fetch(http).await?;
-        let lifetime = token.expires_in.saturating_sub(self.refresh_buffer);
+        // A buffer longer than a short-lived token would refresh on every request: cap it at half.
+        let buffer = self.refresh_buffer.min(token.expires_in / 2);
+        let lifetime = token.expires_in.saturating_sub(buffer);
         tracing::debug!(
             vendor = http.vendor(),
             lifetime_secs = token.expires_in.as_secs(),

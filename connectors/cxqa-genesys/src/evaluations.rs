@@ -1,0 +1,436 @@
+//! `assessments`: evaluation ids from the details query, each evaluation fetched by id
+//! (`GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}`) with bounded
+//! concurrency, scored by core from its form version's weights and compared with `totalScore`.
+
+use crate::api::GenesysApi;
+use crate::details::{
+    Conversation, ConversationEvaluation, DetailsSettings, Focus, conversation_pages,
+};
+use crate::forms::{Form, FormCache};
+use chrono::{DateTime, Utc};
+use cxqa_core::model::{
+    AssessedGroup, AssessedQuestion, Assessment, AssessmentKind, Tombstone, TombstoneReason,
+};
+use cxqa_core::score::{self, GroupInput, QuestionInput, ScoreOptions};
+use cxqa_core::source::{PageStream, Source};
+use cxqa_core::{ExtractRequest, Page, SourceError, Stream};
+use futures::{FutureExt, StreamExt, TryStreamExt};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub const BY_ID: &str = "/api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdRef {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluation {
+    pub id: String,
+    pub conversation: Option<IdRef>,
+    pub evaluation_form: Option<IdRef>,
+    pub evaluator: Option<IdRef>,
+    pub agent: Option<IdRef>,
+    pub calibration: Option<IdRef>,
+    pub status: Option<String>,
+    pub answers: Option<Answers>,
+    pub agent_has_read: Option<bool>,
+    pub release_date: Option<DateTime<Utc>>,
+    pub created_date: Option<DateTime<Utc>>,
+    pub changed_date: Option<DateTime<Utc>>,
+    pub submitted_date: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub redacted: bool,
+    #[serde(default)]
+    pub division_ids: Vec<String>,
+    pub dispute_count: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answers {
+    pub total_score: Option<f64>,
+    pub comments: Option<String>,
+    pub agent_comments: Option<String>,
+    #[serde(default)]
+    pub question_group_scores: Vec<GroupScore>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupScore {
+    pub question_group_id: String,
+    #[serde(default)]
+    pub marked_na: bool,
+    #[serde(default)]
+    pub question_scores: Vec<QuestionScore>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionScore {
+    pub question_id: String,
+    pub answer_id: Option<String>,
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub marked_na: bool,
+    #[serde(default)]
+    pub failed_kill_question: bool,
+    pub comments: Option<String>,
+    #[serde(default)]
+    pub multiple_select_question_option_scores: Vec<QuestionScore>,
+}
+
+/// An evaluation fetched in this run, or why there is none.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    Found(Arc<Evaluation>),
+    /// 404: deleted since the details query saw it.
+    Gone,
+}
+
+/// Evaluations by id, shared by the assessments and feedback streams of one run.
+#[derive(Default)]
+pub struct EvaluationCache {
+    entries: Mutex<HashMap<String, Fetched>>,
+}
+
+impl EvaluationCache {
+    pub async fn get(
+        &self,
+        api: &GenesysApi,
+        conversation_id: &str,
+        evaluation_id: &str,
+    ) -> Result<Fetched, SourceError> {
+        if let Some(hit) = self
+            .entries
+            .lock()
+            .expect("evaluation cache")
+            .get(evaluation_id)
+        {
+            return Ok(hit.clone());
+        }
+        let request = api
+            .get(
+                &format!(
+                    "/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}"
+                ),
+                BY_ID,
+            )
+            .pass_through(&[404]);
+        let response = api.http.send(&request, &api.auth).await?;
+        let fetched = if response.status == 404 {
+            Fetched::Gone
+        } else {
+            let evaluation: Evaluation = response.json().map_err(|detail| SourceError::Decode {
+                vendor: crate::VENDOR.into(),
+                path: BY_ID.into(),
+                detail,
+            })?;
+            Fetched::Found(Arc::new(evaluation))
+        };
+        self.entries
+            .lock()
+            .expect("evaluation cache")
+            .insert(evaluation_id.to_string(), fetched.clone());
+        Ok(fetched)
+    }
+}
+
+/// What the details query says about one evaluation, and what the fetch found.
+pub enum Outcome {
+    Live(Arc<Evaluation>, Arc<Form>),
+    Tombstone(Tombstone),
+    /// Hidden by a permission gap (`redacted`): neither a record nor a deletion.
+    Redacted,
+}
+
+/// Fetches the evaluations of a page of conversations with bounded concurrency, in order.
+pub async fn fetch_page(
+    api: &GenesysApi,
+    forms: &FormCache,
+    cache: &EvaluationCache,
+    request: &ExtractRequest,
+    conversations: &[Conversation],
+) -> Result<Vec<(Conversation, Outcome)>, SourceError> {
+    // Owned items: references in a buffered stream's items defeat Send inference.
+    let wanted: Vec<(Conversation, ConversationEvaluation)> = conversations
+        .iter()
+        .flat_map(|c| c.evaluations.iter().map(move |e| (c.clone(), e.clone())))
+        // Incremental runs skip evaluations whose last event is older than the high-water mark.
+        .filter(|(_, e)| {
+            request
+                .modified_since
+                .is_none_or(|since| e.event_time.is_none_or(|t| t >= since))
+        })
+        .collect();
+    futures::stream::iter(wanted)
+        .map(|(conversation, summary)| {
+            async move {
+                let now = Utc::now();
+                let tombstone = |reason| {
+                    Outcome::Tombstone(Tombstone {
+                        stream: Stream::Assessments,
+                        vendor: crate::VENDOR.into(),
+                        id: summary.evaluation_id.clone(),
+                        detected_at: now,
+                        reason,
+                    })
+                };
+                if summary.deleted {
+                    return Ok((conversation, tombstone(TombstoneReason::Deleted)));
+                }
+                let outcome = match cache
+                    .get(api, &conversation.conversation_id, &summary.evaluation_id)
+                    .await?
+                {
+                    Fetched::Gone => tombstone(TombstoneReason::NotFound),
+                    Fetched::Found(e) if e.redacted => Outcome::Redacted,
+                    Fetched::Found(e) if e.status.as_deref() == Some("RETRACTED") => {
+                        tombstone(TombstoneReason::Retracted)
+                    }
+                    Fetched::Found(e) => {
+                        let form_id = e
+                            .evaluation_form
+                            .as_ref()
+                            .map(|f| f.id.clone())
+                            .ok_or_else(|| SourceError::Decode {
+                                vendor: crate::VENDOR.into(),
+                                path: BY_ID.into(),
+                                detail: format!("evaluation {} names no evaluationForm", e.id),
+                            })?;
+                        Outcome::Live(e, forms.version(api, &form_id).await?)
+                    }
+                };
+                Ok::<_, SourceError>((conversation, outcome))
+            }
+            .boxed()
+        })
+        .buffered(request.concurrency.max(1))
+        .try_collect()
+        .await
+}
+
+pub struct Assessments {
+    pub api: GenesysApi,
+    pub details: DetailsSettings,
+    pub forms: Arc<FormCache>,
+    pub cache: Arc<EvaluationCache>,
+}
+
+impl Source<Assessment> for Assessments {
+    fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Assessment> {
+        let pages = conversation_pages(
+            &self.api,
+            &self.details,
+            request,
+            request.prior.checkpoint.as_ref(),
+            Focus::WithEvaluations,
+        );
+        Box::pin(pages.and_then(move |page| async move {
+            let fetched = fetch_page(&self.api, &self.forms, &self.cache, request, &page.records).await?;
+            let extracted_at = Utc::now();
+            let mut records = Vec::new();
+            let mut tombstones = Vec::new();
+            let mut redacted = 0;
+            for (conversation, outcome) in fetched {
+                match outcome {
+                    Outcome::Live(e, form) => records.push(to_assessment(&e, &form, &conversation, extracted_at)),
+                    Outcome::Tombstone(t) => tombstones.push(t),
+                    Outcome::Redacted => redacted += 1,
+                }
+            }
+            if redacted > 0 {
+                tracing::warn!(redacted, "evaluations hidden by division permissions (redacted); grant the OAuth client those divisions to extract them");
+            }
+            let page: Page<Assessment> = page.with_records(records);
+            Ok(page.with_tombstones(tombstones))
+        }.boxed()))
+    }
+}
+
+/// Maps one evaluation against its form version and scores it with core's formula.
+pub fn to_assessment(
+    e: &Evaluation,
+    form: &Form,
+    conversation: &Conversation,
+    extracted_at: DateTime<Utc>,
+) -> Assessment {
+    let answers = e.answers.as_ref();
+    let group_scores: HashMap<&str, &GroupScore> = answers
+        .map(|a| {
+            a.question_group_scores
+                .iter()
+                .map(|g| (g.question_group_id.as_str(), g))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut inputs = Vec::new();
+    let mut groups = Vec::new();
+    for group in &form.question_groups {
+        let scored = group_scores.get(group.id.as_str());
+        let group_na = scored.is_some_and(|g| g.marked_na);
+        let mut questions = Vec::new();
+        let mut question_inputs = Vec::new();
+        for question in &group.questions {
+            let qs = scored.and_then(|g| {
+                g.question_scores
+                    .iter()
+                    .find(|q| q.question_id == question.id)
+            });
+            let possible = question.max_points();
+            let selected: Vec<String> = qs
+                .map(|q| {
+                    q.multiple_select_question_option_scores
+                        .iter()
+                        .filter(|o| o.score.unwrap_or(0.0) > 0.0)
+                        .filter_map(|o| {
+                            question
+                                .multiple_select_option_questions
+                                .iter()
+                                .find(|m| m.id == o.question_id)
+                        })
+                        .filter_map(|m| m.text.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let answer = qs
+                .and_then(|q| q.answer_id.as_deref())
+                .and_then(|id| question.answer(id));
+            let points = match qs {
+                None => None,
+                Some(q) if !q.multiple_select_question_option_scores.is_empty() => Some(
+                    q.multiple_select_question_option_scores
+                        .iter()
+                        .filter_map(|o| o.score)
+                        .sum(),
+                ),
+                Some(q) => answer
+                    .and_then(|a| a.value)
+                    .or(q.score)
+                    .filter(|_| q.answer_id.is_some() || q.score.is_some()),
+            };
+            let not_applicable = group_na || qs.is_some_and(|q| q.marked_na);
+            let input = QuestionInput {
+                points: points.filter(|_| possible.is_some()),
+                possible,
+                not_applicable,
+                is_critical: question.is_critical.unwrap_or(false),
+                is_kill: question.is_kill.unwrap_or(false),
+            };
+            question_inputs.push(input);
+            questions.push(AssessedQuestion {
+                question_id: question.id.clone(),
+                text: question.text.clone(),
+                kind: Some(question.kind()),
+                answer_id: qs.and_then(|q| q.answer_id.clone()),
+                answer_text: answer.and_then(|a| a.text.clone()),
+                score: if not_applicable { None } else { points },
+                max_score: possible,
+                weight: None,
+                not_applicable,
+                is_critical: input.is_critical,
+                is_kill: input.is_kill,
+                failed_kill: qs.is_some_and(|q| q.failed_kill_question),
+                comments: qs.and_then(|q| q.comments.clone()),
+                selected_options: selected,
+            });
+        }
+        let weight = group.weight.unwrap_or(1.0);
+        let counted: Vec<(f64, f64)> = question_inputs
+            .iter()
+            .filter(|q| !q.not_applicable)
+            .filter_map(|q| Some((q.points?, q.possible?)))
+            .collect();
+        groups.push(AssessedGroup {
+            group_id: group.id.clone(),
+            name: group.name.clone(),
+            weight: group.weight,
+            not_applicable: group_na,
+            score: (!counted.is_empty()).then(|| counted.iter().map(|c| c.0).sum()),
+            max_score: (!counted.is_empty()).then(|| counted.iter().map(|c| c.1).sum()),
+            questions,
+        });
+        inputs.push(GroupInput {
+            weight,
+            not_applicable: group_na,
+            questions: question_inputs,
+        });
+    }
+    let mode = form.weight_mode();
+    let outcome = score::normalize(&inputs, ScoreOptions::new(mode));
+    // Each question's share of the total: its possible points times its group's weight.
+    let total_weight: f64 = inputs
+        .iter()
+        .filter(|g| !g.not_applicable)
+        .flat_map(|g| {
+            g.questions
+                .iter()
+                .filter(|q| !q.not_applicable && q.points.is_some())
+                .map(move |q| q.possible.unwrap_or(0.0) * group_weight(g, mode))
+        })
+        .sum();
+    for (group, input) in groups.iter_mut().zip(&inputs) {
+        for (question, q) in group.questions.iter_mut().zip(&input.questions) {
+            if total_weight > 0.0 && !q.not_applicable && q.points.is_some() {
+                question.weight = Some(score::round4(
+                    q.possible.unwrap_or(0.0) * group_weight(input, mode) / total_weight,
+                ));
+            }
+        }
+    }
+    let vendor_score = answers.and_then(|a| a.total_score);
+    let kind = if e.calibration.is_some() {
+        AssessmentKind::Calibration
+    } else {
+        AssessmentKind::Evaluation
+    };
+    Assessment {
+        vendor: crate::VENDOR.into(),
+        id: e.id.clone(),
+        kind,
+        status: e.status.as_deref().map(str::to_lowercase),
+        interaction_id: e
+            .conversation
+            .as_ref()
+            .map(|c| c.id.clone())
+            .or_else(|| Some(conversation.conversation_id.clone())),
+        segment_id: None,
+        agent_id: e.agent.as_ref().map(|a| a.id.clone()),
+        evaluator_id: e.evaluator.as_ref().map(|a| a.id.clone()),
+        form_id: form.context_id.clone(),
+        form_version: Some(form.id.clone()),
+        form_name: form.name.clone(),
+        released: Some(e.release_date.is_some()),
+        created_at: e.created_date,
+        submitted_at: e.submitted_date,
+        released_at: e.release_date,
+        raw_score: Some(outcome.raw_points),
+        raw_max: Some(outcome.raw_possible),
+        vendor_score,
+        normalized_score: outcome.score,
+        score_mismatch: vendor_score
+            .zip(outcome.score)
+            .and_then(|(v, c)| score::compare(v, c)),
+        failed_critical: outcome.failed_critical,
+        failed_kill: outcome.failed_kill,
+        division_ids: if e.division_ids.is_empty() {
+            conversation.division_ids.clone()
+        } else {
+            e.division_ids.clone()
+        },
+        question_groups: groups,
+        modified_at: e.changed_date,
+        extracted_at,
+    }
+}
+
+fn group_weight(group: &GroupInput, mode: cxqa_core::model::WeightMode) -> f64 {
+    match mode {
+        cxqa_core::model::WeightMode::Scaled => group.weight,
+        cxqa_core::model::WeightMode::Unweighted => 1.0,
+    }
+}

@@ -1,0 +1,346 @@
+//! `transcripts`: for analyzed conversations, the STA conversation metrics (sentiment), the
+//! transcript URL of the agent's communication, and the transcript document behind it
+//! (a pre-signed URL fetched without the bearer token; a 403 gets a fresh URL once).
+
+use crate::api::GenesysApi;
+use crate::details::{Conversation, DetailsSettings, Focus, conversation_pages};
+use chrono::{DateTime, Utc};
+use cxqa_core::keywords::KeywordMatcher;
+use cxqa_core::model::{
+    PiiLocation, PiiSummary, Sentiment, SpeakerRole, Topic, Transcript, Utterance,
+};
+use cxqa_core::pii::PiiDetector;
+use cxqa_core::source::{PageStream, Source};
+use cxqa_core::{ExtractRequest, SourceError};
+use cxqa_http::{Auth, Request};
+use futures::{FutureExt, StreamExt, TryStreamExt};
+use serde::Deserialize;
+
+const METRICS: &str = "/api/v2/speechandtextanalytics/conversations/{conversationId}";
+const URL: &str = "/api/v2/speechandtextanalytics/conversations/{conversationId}/communications/{communicationId}/transcripturl";
+
+pub struct Transcripts {
+    pub api: GenesysApi,
+    pub details: DetailsSettings,
+    pub concurrency: usize,
+    pub sentiment_scale: f64,
+    pub pii: PiiDetector,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Metrics {
+    sentiment_score: Option<f64>,
+    sentiment_trend: Option<f64>,
+    sentiment_trend_class: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UrlResponse {
+    url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Document {
+    start_time: Option<i64>,
+    duration: Option<Millis>,
+    #[serde(default)]
+    transcripts: Vec<DocumentTranscript>,
+}
+
+#[derive(Deserialize)]
+struct Millis {
+    milliseconds: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DocumentTranscript {
+    language: Option<String>,
+    #[serde(default)]
+    phrases: Vec<Phrase>,
+    analytics: Option<Analytics>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Phrase {
+    phrase_index: Option<u32>,
+    participant_purpose: Option<String>,
+    text: Option<String>,
+    confidence: Option<f64>,
+    offset: Option<Millis>,
+    duration: Option<Millis>,
+}
+
+#[derive(Deserialize)]
+struct Analytics {
+    #[serde(default)]
+    sentiment: Vec<PhraseSentiment>,
+    #[serde(default)]
+    topics: Vec<DocumentTopic>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhraseSentiment {
+    phrase_index: Option<u32>,
+    sentiment: Option<i8>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DocumentTopic {
+    topic_id: Option<String>,
+    topic_name: Option<String>,
+    topic_phrase: Option<String>,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    response: &cxqa_http::Response,
+    path: &str,
+) -> Result<T, SourceError> {
+    response.json().map_err(|detail| SourceError::Decode {
+        vendor: crate::VENDOR.into(),
+        path: path.into(),
+        detail,
+    })
+}
+
+impl Transcripts {
+    /// The transcript of one conversation, or None when it was not analyzed or is filtered out.
+    async fn transcript(
+        &self,
+        request: &ExtractRequest,
+        c: &Conversation,
+        matcher: &KeywordMatcher,
+    ) -> Result<Option<Transcript>, SourceError> {
+        let cid = &c.conversation_id;
+        let metrics = self
+            .api
+            .get(
+                &format!("/api/v2/speechandtextanalytics/conversations/{cid}"),
+                METRICS,
+            )
+            .pass_through(&[404]);
+        let response = self.api.http.send(&metrics, &self.api.auth).await?;
+        if response.status == 404 {
+            return Ok(None);
+        }
+        let metrics: Metrics = decode(&response, METRICS)?;
+        let sentiment = metrics.sentiment_score.map(|score| Sentiment {
+            score: cxqa_core::score::round4((score / self.sentiment_scale).clamp(-1.0, 1.0)),
+            trend: metrics.sentiment_trend,
+            trend_class: metrics.sentiment_trend_class.clone(),
+        });
+        if let Some(filter) = &request.filters.sentiment {
+            if !filter.accepts(sentiment.as_ref().map(|s| s.score)) {
+                return Ok(None);
+            }
+        }
+        let Some(communication) = c
+            .agents()
+            .flat_map(|p| &p.sessions)
+            .find_map(|s| s.session_id.clone())
+        else {
+            return Ok(None);
+        };
+        let Some(document) = self.document(cid, &communication).await? else {
+            return Ok(None);
+        };
+        let transcript = to_transcript(c, &communication, document, sentiment, &self.pii);
+        let text: String = transcript
+            .utterances
+            .iter()
+            .map(|u| u.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let hits = matcher.matches(&text);
+        if !matcher.is_empty() && hits.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Transcript {
+            keyword_hits: hits,
+            ..transcript
+        }))
+    }
+
+    async fn document(
+        &self,
+        cid: &str,
+        communication: &str,
+    ) -> Result<Option<Document>, SourceError> {
+        let path = format!(
+            "/api/v2/speechandtextanalytics/conversations/{cid}/communications/{communication}/transcripturl"
+        );
+        for _ in 0..2 {
+            let response = self
+                .api
+                .http
+                .send(
+                    &self.api.get(&path, URL).pass_through(&[404]),
+                    &self.api.auth,
+                )
+                .await?;
+            if response.status == 404 {
+                return Ok(None);
+            }
+            let url: UrlResponse = decode(&response, URL)?;
+            // Pre-signed: no bearer token; an expired link answers 403 and gets one fresh try.
+            let download = Request::get(&url.url, "{transcript url}").pass_through(&[403]);
+            let document = self.api.http.send(&download, &Auth::None).await?;
+            if document.status != 403 {
+                return Ok(Some(decode(&document, "{transcript url}")?));
+            }
+        }
+        Err(SourceError::Other(format!(
+            "genesys: the transcript link for conversation {cid} was refused twice (403); run again later"
+        )))
+    }
+}
+
+impl Source<Transcript> for Transcripts {
+    fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Transcript> {
+        let matcher = KeywordMatcher::new(&request.filters.keywords);
+        let pages = conversation_pages(
+            &self.api,
+            &self.details,
+            request,
+            request.prior.checkpoint.as_ref(),
+            Focus::All,
+        );
+        Box::pin(pages.and_then(move |page| {
+            let matcher = matcher.clone();
+            async move {
+                let candidates: Vec<usize> = (0..page.records.len())
+                    .filter(|&i| {
+                        matches!(
+                            page.records[i].media_type().as_deref(),
+                            Some("voice" | "chat" | "message" | "callback")
+                        )
+                    })
+                    .collect();
+                let records = &page.records;
+                let matcher = &matcher;
+                let found: Vec<Option<Transcript>> = futures::stream::iter(candidates)
+                    .map(|i| self.transcript(request, &records[i], matcher).boxed())
+                    .buffered(self.concurrency.max(1))
+                    .try_collect()
+                    .await?;
+                Ok(page.with_records(found.into_iter().flatten().collect()))
+            }
+            .boxed()
+        }))
+    }
+}
+
+fn speaker(purpose: Option<&str>) -> SpeakerRole {
+    match purpose {
+        Some("internal" | "agent" | "user") => SpeakerRole::Agent,
+        Some("external" | "customer") => SpeakerRole::Customer,
+        Some("ivr") => SpeakerRole::Ivr,
+        Some("acd" | "system") => SpeakerRole::System,
+        other => SpeakerRole::Other(other.unwrap_or("unknown").to_string()),
+    }
+}
+
+fn to_transcript(
+    c: &Conversation,
+    communication: &str,
+    document: Document,
+    sentiment: Option<Sentiment>,
+    pii: &PiiDetector,
+) -> Transcript {
+    let extracted_at = Utc::now();
+    let mut utterances = Vec::new();
+    let mut topics = Vec::new();
+    let mut findings = Vec::new();
+    let mut language = None;
+    for part in document.transcripts {
+        language = language.or(part.language);
+        let sentiments = part
+            .analytics
+            .as_ref()
+            .map(|a| a.sentiment.as_slice())
+            .unwrap_or_default();
+        for phrase in part.phrases {
+            let index = phrase.phrase_index.unwrap_or(utterances.len() as u32);
+            let text = phrase.text.unwrap_or_default();
+            for f in pii.scan(&text) {
+                findings.push(PiiLocation {
+                    utterance_index: index,
+                    kind: f.kind,
+                    masked: f.masked,
+                    start: f.range.start,
+                    end: f.range.end,
+                });
+            }
+            let start = phrase
+                .offset
+                .and_then(|o| o.milliseconds)
+                .map(|m| m.max(0) as u64);
+            let length = phrase
+                .duration
+                .and_then(|d| d.milliseconds)
+                .map(|m| m.max(0) as u64);
+            utterances.push(Utterance {
+                index,
+                speaker: speaker(phrase.participant_purpose.as_deref()),
+                speaker_id: None,
+                start_ms: start,
+                end_ms: start.zip(length).map(|(s, l)| s + l),
+                text,
+                confidence: phrase.confidence,
+                sentiment: sentiments
+                    .iter()
+                    .find(|s| s.phrase_index == Some(index))
+                    .and_then(|s| s.sentiment),
+            });
+        }
+        if let Some(analytics) = part.analytics {
+            topics.extend(analytics.topics.into_iter().filter_map(|t| {
+                Some(Topic {
+                    id: t.topic_id,
+                    name: t.topic_name?,
+                    phrase: t.topic_phrase,
+                })
+            }));
+        }
+    }
+    // Phrases carry no user id; the agent participant is the only internal speaker we know.
+    let agent_id = c.agent_id();
+    for u in &mut utterances {
+        if u.speaker == SpeakerRole::Agent {
+            u.speaker_id = agent_id.clone();
+        }
+    }
+    Transcript {
+        vendor: crate::VENDOR.into(),
+        id: format!("{}:{communication}", c.conversation_id),
+        interaction_id: Some(c.conversation_id.clone()),
+        communication_id: Some(communication.to_string()),
+        agent_id,
+        media_type: c.media_type(),
+        language,
+        started_at: document
+            .start_time
+            .and_then(DateTime::from_timestamp_millis)
+            .or(c.conversation_start),
+        duration_ms: document
+            .duration
+            .and_then(|d| d.milliseconds)
+            .map(|m| m.max(0) as u64),
+        sentiment,
+        pii: PiiSummary {
+            masked: findings.iter().filter(|f| f.masked).count(),
+            unmasked: findings.iter().filter(|f| !f.masked).count(),
+            findings,
+        },
+        utterances,
+        topics,
+        keyword_hits: Vec::new(),
+        modified_at: None,
+        extracted_at,
+    }
+}
