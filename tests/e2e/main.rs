@@ -6,7 +6,10 @@ use cxqa_genesys as _;
 
 mod architecture;
 mod config_files;
+mod genesys;
+mod rate_limit;
 mod registry;
+mod support;
 
 use std::path::PathBuf;
 

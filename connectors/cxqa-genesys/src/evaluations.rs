@@ -63,7 +63,8 @@ pub struct Answers {
 #[serde(rename_all = "camelCase")]
 pub struct GroupScore {
     pub question_group_id: String,
-    #[serde(default)]
+    // Genesys spells it `markedNA`, which camelCase would not produce.
+    #[serde(default, rename = "markedNA")]
     pub marked_na: bool,
     #[serde(default)]
     pub question_scores: Vec<QuestionScore>,
@@ -75,7 +76,8 @@ pub struct QuestionScore {
     pub question_id: String,
     pub answer_id: Option<String>,
     pub score: Option<f64>,
-    #[serde(default)]
+    // Genesys spells it `markedNA`, which camelCase would not produce.
+    #[serde(default, rename = "markedNA")]
     pub marked_na: bool,
     #[serde(default)]
     pub failed_kill_question: bool,

@@ -62,7 +62,7 @@ struct QuestionScore {
     nps_score: Option<i64>,
     nps_text_answer: Option<String>,
     free_text_answer: Option<String>,
-    #[serde(default)]
+    #[serde(default, rename = "markedNA")]
     marked_na: bool,
 }
 

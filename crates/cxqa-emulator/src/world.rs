@@ -868,7 +868,11 @@ impl World {
                             },
                             QuestionKind::MultipleChoice => {
                                 // Options are ordered best first.
-                                let best = rng.chance(quality) || (q.is_kill && rng.chance(0.9));
+                                let best = if q.is_kill {
+                                    !rng.chance(0.15)
+                                } else {
+                                    rng.chance(quality)
+                                };
                                 let option = if best {
                                     0
                                 } else {

@@ -1,0 +1,197 @@
+//! The Genesys connector end to end: emulator → connector → runner → JSONL.
+
+use crate::support::{
+    comparable, emulator, line_ids, pipeline_text, records, run, sample, source, tombstones,
+};
+use cxqa_emulator::Faults;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+const ALL: [&str; 7] = [
+    "agents",
+    "assessment_forms",
+    "interactions",
+    "assessments",
+    "feedback",
+    "surveys",
+    "transcripts",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_stream_normalizes_and_matches_its_snapshot() {
+    let emu = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(&source("genesys", &emu), &ALL, dir.path())).await;
+    for stream in ALL {
+        let all = records(dir.path(), stream);
+        assert!(!all.is_empty(), "{stream} is empty");
+        insta::assert_json_snapshot!(format!("genesys_{stream}"), sample(&all, 2), {
+            ".sample[].extracted_at" => "[extracted_at]",
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_join_up_and_scores_are_version_aware() {
+    let emu = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(&source("genesys", &emu), &ALL, dir.path())).await;
+    let ids = |stream: &str| -> BTreeSet<String> {
+        records(dir.path(), stream)
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let interactions = ids("interactions");
+    let forms: BTreeMap<String, Value> = records(dir.path(), "assessment_forms")
+        .into_iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f))
+        .collect();
+    let assessments = records(dir.path(), "assessments");
+
+    // Every assessment points at a form version that was extracted, and at a known interaction.
+    for a in &assessments {
+        assert!(
+            forms.contains_key(a["form_version"].as_str().unwrap()),
+            "{}",
+            a["id"]
+        );
+        assert!(interactions.contains(a["interaction_id"].as_str().unwrap()));
+    }
+    // The care form switched versions inside the window, and the versions weigh groups differently.
+    let care_versions: BTreeSet<&str> = assessments
+        .iter()
+        .filter(|a| a["form_name"] == "Customer Care QA")
+        .map(|a| a["form_version"].as_str().unwrap())
+        .collect();
+    assert_eq!(care_versions.len(), 2, "{care_versions:?}");
+    let weights: BTreeSet<String> = care_versions
+        .iter()
+        .map(|v| forms[*v]["question_groups"][0]["weight"].to_string())
+        .collect();
+    assert_eq!(
+        weights.len(),
+        2,
+        "the two versions should weigh the first group differently"
+    );
+    // weightMode OFF is read as unweighted.
+    assert!(forms.values().any(|f| f["weight_mode"] == "unweighted"));
+    // Failed kill questions: the emulated vendor zeroes its total, core keeps the points: flagged.
+    let flagged: Vec<&Value> = assessments
+        .iter()
+        .filter(|a| !a["score_mismatch"].is_null())
+        .collect();
+    assert!(!flagged.is_empty());
+    assert!(
+        flagged
+            .iter()
+            .all(|a| a["failed_kill"] == true && a["vendor_score"] == 0.0),
+        "{flagged:?}"
+    );
+    // N/A groups are excluded and multi-select answers keep their options.
+    assert!(assessments.iter().any(|a| {
+        a["question_groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["not_applicable"] == true)
+    }));
+    assert!(
+        assessments
+            .iter()
+            .flat_map(|a| a["question_groups"].as_array().unwrap())
+            .flat_map(|g| g["questions"].as_array().unwrap())
+            .any(|q| !q["selected_options"].as_array().unwrap().is_empty())
+    );
+
+    // Surveys carry the interaction context.
+    for s in records(dir.path(), "surveys") {
+        assert!(interactions.contains(s["interaction_id"].as_str().unwrap()));
+        assert!(
+            s["interaction"]["agent_id"].is_string() && s["interaction"]["started_at"].is_string()
+        );
+    }
+    // Transcripts: unmasked card numbers, e-mails and phones are found, masked labels recognized.
+    let transcripts = records(dir.path(), "transcripts");
+    let unmasked: usize = transcripts
+        .iter()
+        .map(|t| t["pii"]["unmasked"].as_u64().unwrap() as usize)
+        .sum();
+    let masked: usize = transcripts
+        .iter()
+        .map(|t| t["pii"]["masked"].as_u64().unwrap() as usize)
+        .sum();
+    assert!(unmasked > 0 && masked > 0, "{unmasked} {masked}");
+    // Retractions arrive as tombstones, not as records.
+    let retracted: Vec<Value> = tombstones(dir.path())
+        .into_iter()
+        .filter(|t| t["reason"] == "retracted")
+        .collect();
+    assert!(!retracted.is_empty());
+    let assessment_ids = ids("assessments");
+    assert!(
+        retracted
+            .iter()
+            .all(|t| !assessment_ids.contains(t["id"].as_str().unwrap()))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyword_and_sentiment_filters_narrow_transcripts() {
+    let emu = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = pipeline_text(&source("genesys", &emu), &["transcripts"], dir.path()).replace(
+        "concurrency = 4\n",
+        "concurrency = 4\n[extract.filters]\nkeywords = [\"REFUND!\"]\nsentiment = { max = 0.0 }\n",
+    );
+    run(&text).await;
+    let transcripts = records(dir.path(), "transcripts");
+    assert!(!transcripts.is_empty());
+    for t in &transcripts {
+        assert_eq!(t["keyword_hits"], serde_json::json!(["refund"]));
+        assert!(t["sentiment"]["score"].as_f64().unwrap() <= 0.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn short_tokens_and_rate_limits_lose_and_duplicate_nothing() {
+    let streams = ["interactions", "assessments", "surveys"];
+    let clean = emulator(Faults::default()).await;
+    let clean_dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(
+        &source("genesys", &clean),
+        &streams,
+        clean_dir.path(),
+    ))
+    .await;
+
+    // Tokens live 2 s and each client gets 25 requests per 2 s: refreshes and 429s all run long.
+    let faulty = emulator(Faults {
+        token_lifetime_secs: 2,
+        rate_limit_per_minute: Some(25),
+        rate_limit_window_secs: 2,
+        ..Faults::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(&pipeline_text(
+        &source("genesys", &faulty),
+        &streams,
+        dir.path(),
+    ))
+    .await;
+    let stats = faulty.stats();
+    assert!(stats.rate_limited > 0, "no 429 was served");
+    assert!(stats.tokens_issued > 1, "the token was never renewed");
+    assert!(report.requests.rate_limited > 0 && report.requests.waited_ms > 0);
+    for stream in streams {
+        let ids = line_ids(dir.path(), stream);
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{stream} has duplicates");
+        assert_eq!(
+            comparable(records(dir.path(), stream)),
+            comparable(records(clean_dir.path(), stream)),
+            "{stream} differs from a clean run"
+        );
+    }
+}

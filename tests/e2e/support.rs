@@ -1,0 +1,108 @@
+//! Shared setup: an emulator with a fixed history, pipelines against it, and their output.
+
+use cxqa_emulator::{EmulatorConfig, Faults, RunningEmulator};
+use cxqa_runner::{Pipeline, RunReport};
+use serde_json::Value;
+use std::path::Path;
+
+/// The end of the emulator's history in every test: fixed, so snapshots are stable.
+pub const ANCHOR: &str = "2026-11-20T12:00:00Z";
+/// The seven days before the anchor.
+pub const FROM: &str = "2026-11-13T12:00:00Z";
+
+pub async fn emulator(faults: Faults) -> RunningEmulator {
+    let config = EmulatorConfig {
+        anchor: ANCHOR.parse().unwrap(),
+        faults: Faults {
+            data_extraction_spacing_secs: 0,
+            ..faults
+        },
+        ..EmulatorConfig::new()
+    };
+    cxqa_emulator::start(config).await.unwrap()
+}
+
+/// The `[source]` table for a vendor served by `emulator`.
+pub fn source(vendor: &str, emulator: &RunningEmulator) -> String {
+    match vendor {
+        "genesys" => format!(
+            "vendor = \"genesys\"\nbase_url = \"{}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\nrequests_per_minute = 3000",
+            emulator.genesys()
+        ),
+        _ => format!(
+            "vendor = \"cxone\"\nissuer = \"{}\"\nclient_id = \"demo-app\"\nclient_secret = \"demo-app-secret\"\naccess_key_id = \"DEMOACCESSKEY==\"\naccess_key_secret = \"demo-access-key-secret\"\nrequests_per_minute = 3000\nextraction_poll_ms = 50",
+            emulator.cxone()
+        ),
+    }
+}
+
+/// A pipeline over the fixed week into JSONL files under `dir`.
+pub fn pipeline_text(source: &str, streams: &[&str], dir: &Path) -> String {
+    let streams: Vec<String> = streams.iter().map(|s| format!("\"{s}\"")).collect();
+    format!(
+        "[source]\n{source}\n\n[extract]\nstreams = [{}]\nfrom = \"{FROM}\"\nto = \"{ANCHOR}\"\nconcurrency = 4\n\n[sink]\nkind = \"jsonl\"\ndir = \"{}\"\n",
+        streams.join(", "),
+        dir.display()
+    )
+}
+
+pub async fn run(text: &str) -> RunReport {
+    let pipeline =
+        Pipeline::parse(text, "e2e", &|_| None).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let report = cxqa_runner::run_pipeline(&pipeline).await.unwrap();
+    for stream in &report.streams {
+        assert!(
+            stream.error.is_none(),
+            "{:?} failed: {:?}",
+            stream.stream,
+            stream.error
+        );
+    }
+    report
+}
+
+/// The records a JSONL sink wrote for a stream, last line per id wins, sorted by id.
+pub fn records(dir: &Path, stream: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join(format!("{stream}.jsonl"))).unwrap_or_default();
+    let mut by_id = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        by_id.insert(value["id"].as_str().unwrap().to_string(), value);
+    }
+    by_id.into_values().collect()
+}
+
+/// Ids of the lines of a JSONL file, duplicates kept.
+pub fn line_ids(dir: &Path, stream: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(format!("{stream}.jsonl")))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+pub fn tombstones(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("tombstones.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// What a snapshot of a stream holds: how many records, and the first few in id order.
+pub fn sample(records: &[Value], n: usize) -> Value {
+    serde_json::json!({ "count": records.len(), "sample": records.iter().take(n).collect::<Vec<_>>() })
+}
+
+/// Records without `extracted_at`, which differs between runs by nature.
+pub fn comparable(mut records: Vec<Value>) -> Vec<Value> {
+    for record in &mut records {
+        record.as_object_mut().map(|o| o.remove("extracted_at"));
+    }
+    records
+}
