@@ -6,6 +6,7 @@ use cxqa_genesys as _;
 
 mod architecture;
 mod config_files;
+mod cxone;
 mod genesys;
 mod rate_limit;
 mod registry;

@@ -30,7 +30,7 @@ pub fn source(vendor: &str, emulator: &RunningEmulator) -> String {
             emulator.genesys()
         ),
         _ => format!(
-            "vendor = \"cxone\"\nissuer = \"{}\"\nclient_id = \"demo-app\"\nclient_secret = \"demo-app-secret\"\naccess_key_id = \"DEMOACCESSKEY==\"\naccess_key_secret = \"demo-access-key-secret\"\nrequests_per_minute = 3000\nextraction_poll_ms = 50",
+            "vendor = \"cxone\"\nissuer = \"{}\"\nclient_id = \"demo-app\"\nclient_secret = \"demo-app-secret\"\naccess_key_id = \"DEMOACCESSKEY==\"\naccess_key_secret = \"demo-access-key-secret\"\nrequests_per_minute = 3000\nextraction_spacing_secs = 0\nextraction_poll_ms = 20",
             emulator.cxone()
         ),
     }

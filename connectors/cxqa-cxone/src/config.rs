@@ -57,6 +57,82 @@ pub struct CxoneConfig {
     /// Rows per request on the agents listing.
     #[serde(default = "default_agents_page_size")]
     pub agents_page_size: u32,
+    /// Rows per request on completed contacts (CXone returns at most 10000).
+    #[serde(default = "default_contacts_page_size")]
+    pub contacts_page_size: u32,
+    /// Data Extraction: seconds between calls per tenant (CXone allows one call per 30 s).
+    #[serde(default = "default_extraction_spacing")]
+    pub extraction_spacing_secs: u64,
+    /// Data Extraction: milliseconds between job status polls.
+    #[serde(default = "default_extraction_poll_ms")]
+    pub extraction_poll_ms: u64,
+    /// Data Extraction: give up on a job after this many seconds.
+    #[serde(default = "default_extraction_timeout")]
+    pub extraction_timeout_secs: u64,
+    /// Days per Data Extraction job (1 to 14).
+    #[serde(default = "default_extraction_chunk_days")]
+    pub extraction_chunk_days: u32,
+    /// `entityName`/`version` of the workflows and questions extractions.
+    #[serde(default = "default_workflows_entity")]
+    pub workflows_entity: String,
+    #[serde(default = "default_workflows_version")]
+    pub workflows_version: String,
+    #[serde(default = "default_questions_entity")]
+    pub questions_entity: String,
+    #[serde(default = "default_questions_version")]
+    pub questions_version: String,
+    /// Feedback Management row field holding the ACD contact id (unverified; a setting).
+    #[serde(default = "default_survey_contact_field")]
+    pub survey_contact_field: String,
+    /// Feedback Management rows per request.
+    #[serde(default = "default_surveys_page_size")]
+    pub surveys_page_size: u32,
+    /// Interaction Analytics segments per request.
+    #[serde(default = "default_segments_page_size")]
+    pub segments_page_size: u32,
+    /// Analyzed-transcript requests in flight at once (one call per segment).
+    #[serde(default = "default_transcript_concurrency")]
+    pub transcript_concurrency: u32,
+}
+
+fn default_contacts_page_size() -> u32 {
+    1000
+}
+fn default_extraction_spacing() -> u64 {
+    30
+}
+fn default_extraction_poll_ms() -> u64 {
+    5000
+}
+fn default_extraction_timeout() -> u64 {
+    600
+}
+fn default_extraction_chunk_days() -> u32 {
+    1
+}
+fn default_workflows_entity() -> String {
+    "qm-workflows".into()
+}
+fn default_workflows_version() -> String {
+    "4".into()
+}
+fn default_questions_entity() -> String {
+    "qm-questions".into()
+}
+fn default_questions_version() -> String {
+    "1".into()
+}
+fn default_survey_contact_field() -> String {
+    "acdContactId".into()
+}
+fn default_surveys_page_size() -> u32 {
+    100
+}
+fn default_segments_page_size() -> u32 {
+    100
+}
+fn default_transcript_concurrency() -> u32 {
+    8
 }
 
 fn default_issuer() -> String {
@@ -108,9 +184,24 @@ impl CxoneConfig {
                     .with_hint("use 1 to 3000"),
             );
         }
-        if self.agents_page_size == 0 {
+        for (key, value) in [
+            ("agents_page_size", self.agents_page_size),
+            ("contacts_page_size", self.contacts_page_size),
+            ("surveys_page_size", self.surveys_page_size),
+            ("segments_page_size", self.segments_page_size),
+            ("transcript_concurrency", self.transcript_concurrency),
+        ] {
+            if value == 0 {
+                return Err(
+                    ConfigError::new(format!("source.{key}"), "is 0").with_hint("use at least 1")
+                );
+            }
+        }
+        if !(1..=14).contains(&self.extraction_chunk_days) {
             return Err(
-                ConfigError::new("source.agents_page_size", "is 0").with_hint("use at least 1")
+                ConfigError::new("source.extraction_chunk_days", "out of range").with_hint(
+                    "Data Extraction takes 1 to 14 days per job; 1 is best for daily runs",
+                ),
             );
         }
         Ok(())

@@ -6,6 +6,11 @@
 mod agents;
 mod api;
 pub mod config;
+mod contacts;
+mod extraction;
+mod qm;
+mod surveys;
+mod transcripts;
 
 use api::{CxoneApi, CxoneErrors};
 use async_trait::async_trait;
@@ -14,7 +19,10 @@ use cxqa_core::config::{ConfigError, parse_section};
 use cxqa_core::connector::{
     CheckReport, Connector, ConnectorContext, ConnectorRegistration, StreamCheck,
 };
-use cxqa_core::source::AgentSource;
+use cxqa_core::source::{
+    AgentSource, AssessmentFormSource, AssessmentSource, FeedbackSource, InteractionSource,
+    SurveySource, TranscriptSource,
+};
 use cxqa_core::{SourceError, Stream};
 use cxqa_http::{HttpClient, HttpSettings, Request, RetryPolicy};
 use schemars::JsonSchema;
@@ -24,7 +32,15 @@ use std::time::Duration;
 pub const VENDOR: &str = "cxone";
 
 /// The streams this connector offers (kept equal to what `CxoneConnector` returns by a test).
-pub const STREAMS: &[Stream] = &[Stream::Agents];
+pub const STREAMS: &[Stream] = &[
+    Stream::Interactions,
+    Stream::Agents,
+    Stream::AssessmentForms,
+    Stream::Assessments,
+    Stream::Feedback,
+    Stream::Surveys,
+    Stream::Transcripts,
+];
 
 cxqa_core::inventory::submit! {
     ConnectorRegistration {
@@ -48,6 +64,12 @@ fn build(
 pub struct CxoneConnector {
     api: CxoneApi,
     agents: agents::Agents,
+    contacts: Arc<contacts::Contacts>,
+    assessments: qm::Assessments,
+    feedback: qm::FeedbackSource,
+    forms: qm::Forms,
+    surveys: surveys::Surveys,
+    transcripts: transcripts::Transcripts,
 }
 
 impl CxoneConnector {
@@ -68,31 +90,99 @@ impl CxoneConnector {
             config,
             Duration::from_secs(config.token_refresh_buffer_secs),
         );
+        let extraction = extraction::Extraction::new(
+            api.clone(),
+            extraction::ExtractionSettings {
+                spacing: Duration::from_secs(config.extraction_spacing_secs),
+                poll: Duration::from_millis(config.extraction_poll_ms),
+                timeout: Duration::from_secs(config.extraction_timeout_secs),
+            },
+        );
+        let qm = Arc::new(qm::Qm::new(
+            extraction,
+            (
+                config.workflows_entity.clone(),
+                config.workflows_version.clone(),
+            ),
+            (
+                config.questions_entity.clone(),
+                config.questions_version.clone(),
+            ),
+            config.extraction_chunk_days,
+        ));
+        let contacts = Arc::new(contacts::Contacts {
+            api: api.clone(),
+            page_size: config.contacts_page_size,
+        });
         Ok(CxoneConnector {
             agents: agents::Agents {
                 api: api.clone(),
                 page_size: config.agents_page_size,
             },
+            assessments: qm::Assessments(qm.clone()),
+            feedback: qm::FeedbackSource(qm.clone()),
+            forms: qm::Forms(qm, Default::default()),
+            surveys: surveys::Surveys {
+                api: api.clone(),
+                contacts: contacts.clone(),
+                page_size: config.surveys_page_size,
+                contact_field: config.survey_contact_field.clone(),
+            },
+            transcripts: transcripts::Transcripts {
+                api: api.clone(),
+                page_size: config.segments_page_size,
+                concurrency: config.transcript_concurrency as usize,
+                pii: cxqa_core::pii::PiiDetector::default(),
+            },
+            contacts,
             api,
         })
     }
 
-    async fn probe_agents(&self) -> StreamCheck {
+    /// The cheapest request that needs the same permission as the stream.
+    async fn probe(&self, stream: Stream) -> StreamCheck {
         let result = async {
-            let url = self.api.acd_url("/agents").await?;
-            let request = Request::get(url, "/incontactapi/services/{version}/agents")
-                .query("top", 1)
-                .pass_through(&[204]);
-            self.api.http.send(&request, &self.api.auth).await
+            let base = self.api.base().await?;
+            let request = match stream {
+                Stream::Agents => Request::get(
+                    self.api.acd_url("/agents").await?,
+                    "/incontactapi/services/{version}/agents",
+                )
+                .query("top", 1),
+                Stream::Interactions => Request::get(
+                    self.api.acd_url("/contacts/completed").await?,
+                    "/incontactapi/services/{version}/contacts/completed",
+                )
+                .query("top", 1),
+                // Listing jobs is a Data Extraction call too: it shows the permission without creating a job.
+                Stream::Assessments | Stream::AssessmentForms | Stream::Feedback => Request::get(
+                    format!("{base}/data-extraction/v1/jobs"),
+                    "/data-extraction/v1/jobs",
+                ),
+                Stream::Surveys => Request::post(
+                    format!("{base}/survey-data/v1.0/feedback/search"),
+                    "/survey-data/v1.0/feedback/search",
+                )
+                .query("limit", 1)
+                .json(serde_json::json!({})),
+                Stream::Transcripts => Request::get(
+                    format!("{base}/interaction-analytics-gateway/v2/segments/analyzed"),
+                    "/interaction-analytics-gateway/v2/segments/analyzed",
+                )
+                .query("pageSize", 1),
+            };
+            let request = request.pass_through(&[204]);
+            self.api
+                .http
+                .send(&request, &self.api.auth)
+                .await
+                .map(|_| format!("{} {} answers", request.method, request.path))
         }
         .await;
         StreamCheck {
-            stream: Stream::Agents,
+            stream,
             ok: result.is_ok(),
-            detail: match result {
-                Ok(_) => "GET /incontactapi/services/{version}/agents answers".into(),
-                Err(err) => err.to_string(),
-            },
+            detail: result.unwrap_or_else(|err| err.to_string()),
         }
     }
 }
@@ -110,12 +200,46 @@ impl Connector for CxoneConnector {
             account: tenant.map(|t| format!("tenant {t}")),
             api_base: Some(base),
             visible_scopes: Vec::new(),
-            streams: vec![self.probe_agents().await],
+            streams: {
+                let mut checks: Vec<StreamCheck> = Vec::new();
+                for &stream in STREAMS {
+                    // The Data Extraction streams share one probe (one call per 30 s per tenant).
+                    let shared = checks
+                        .iter()
+                        .find(|c| c.stream == Stream::AssessmentForms)
+                        .cloned();
+                    match (stream, shared) {
+                        (Stream::Assessments | Stream::Feedback, Some(qm)) => {
+                            checks.push(StreamCheck { stream, ..qm })
+                        }
+                        _ => checks.push(self.probe(stream).await),
+                    }
+                }
+                checks
+            },
         })
     }
 
+    fn interactions(&self) -> Option<&InteractionSource> {
+        Some(self.contacts.as_ref())
+    }
     fn agents(&self) -> Option<&AgentSource> {
         Some(&self.agents)
+    }
+    fn assessment_forms(&self) -> Option<&AssessmentFormSource> {
+        Some(&self.forms)
+    }
+    fn assessments(&self) -> Option<&AssessmentSource> {
+        Some(&self.assessments)
+    }
+    fn feedback(&self) -> Option<&FeedbackSource> {
+        Some(&self.feedback)
+    }
+    fn surveys(&self) -> Option<&SurveySource> {
+        Some(&self.surveys)
+    }
+    fn transcripts(&self) -> Option<&TranscriptSource> {
+        Some(&self.transcripts)
     }
 }
 

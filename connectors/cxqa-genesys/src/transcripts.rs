@@ -5,10 +5,7 @@
 use crate::api::GenesysApi;
 use crate::details::{Conversation, DetailsSettings, Focus, conversation_pages};
 use chrono::{DateTime, Utc};
-use cxqa_core::keywords::KeywordMatcher;
-use cxqa_core::model::{
-    PiiLocation, PiiSummary, Sentiment, SpeakerRole, Topic, Transcript, Utterance,
-};
+use cxqa_core::model::{PiiSummary, Sentiment, SpeakerRole, Topic, Transcript, Utterance};
 use cxqa_core::pii::PiiDetector;
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{ExtractRequest, SourceError};
@@ -114,7 +111,6 @@ impl Transcripts {
         &self,
         request: &ExtractRequest,
         c: &Conversation,
-        matcher: &KeywordMatcher,
     ) -> Result<Option<Transcript>, SourceError> {
         let cid = &c.conversation_id;
         let metrics = self
@@ -134,10 +130,10 @@ impl Transcripts {
             trend: metrics.sentiment_trend,
             trend_class: metrics.sentiment_trend_class.clone(),
         });
-        if let Some(filter) = &request.filters.sentiment {
-            if !filter.accepts(sentiment.as_ref().map(|s| s.score)) {
-                return Ok(None);
-            }
+        // Skip the transcript download when the sentiment filter already excludes it.
+        let score = sentiment.as_ref().map(|s| s.score);
+        if request.filters.sentiment.is_some_and(|f| !f.accepts(score)) {
+            return Ok(None);
         }
         let Some(communication) = c
             .agents()
@@ -149,21 +145,12 @@ impl Transcripts {
         let Some(document) = self.document(cid, &communication).await? else {
             return Ok(None);
         };
-        let transcript = to_transcript(c, &communication, document, sentiment, &self.pii);
-        let text: String = transcript
-            .utterances
-            .iter()
-            .map(|u| u.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let hits = matcher.matches(&text);
-        if !matcher.is_empty() && hits.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Transcript {
-            keyword_hits: hits,
-            ..transcript
-        }))
+        let transcript = to_transcript(c, &communication, document, sentiment);
+        Ok(cxqa_core::transcript::finish(
+            transcript,
+            &self.pii,
+            &request.filters,
+        ))
     }
 
     async fn document(
@@ -202,7 +189,6 @@ impl Transcripts {
 
 impl Source<Transcript> for Transcripts {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Transcript> {
-        let matcher = KeywordMatcher::new(&request.filters.keywords);
         let pages = conversation_pages(
             &self.api,
             &self.details,
@@ -211,7 +197,6 @@ impl Source<Transcript> for Transcripts {
             Focus::All,
         );
         Box::pin(pages.and_then(move |page| {
-            let matcher = matcher.clone();
             async move {
                 let candidates: Vec<usize> = (0..page.records.len())
                     .filter(|&i| {
@@ -222,9 +207,8 @@ impl Source<Transcript> for Transcripts {
                     })
                     .collect();
                 let records = &page.records;
-                let matcher = &matcher;
                 let found: Vec<Option<Transcript>> = futures::stream::iter(candidates)
-                    .map(|i| self.transcript(request, &records[i], matcher).boxed())
+                    .map(|i| self.transcript(request, &records[i]).boxed())
                     .buffered(self.concurrency.max(1))
                     .try_collect()
                     .await?;
@@ -250,12 +234,10 @@ fn to_transcript(
     communication: &str,
     document: Document,
     sentiment: Option<Sentiment>,
-    pii: &PiiDetector,
 ) -> Transcript {
     let extracted_at = Utc::now();
     let mut utterances = Vec::new();
     let mut topics = Vec::new();
-    let mut findings = Vec::new();
     let mut language = None;
     for part in document.transcripts {
         language = language.or(part.language);
@@ -267,15 +249,6 @@ fn to_transcript(
         for phrase in part.phrases {
             let index = phrase.phrase_index.unwrap_or(utterances.len() as u32);
             let text = phrase.text.unwrap_or_default();
-            for f in pii.scan(&text) {
-                findings.push(PiiLocation {
-                    utterance_index: index,
-                    kind: f.kind,
-                    masked: f.masked,
-                    start: f.range.start,
-                    end: f.range.end,
-                });
-            }
             let start = phrase
                 .offset
                 .and_then(|o| o.milliseconds)
@@ -332,11 +305,7 @@ fn to_transcript(
             .and_then(|d| d.milliseconds)
             .map(|m| m.max(0) as u64),
         sentiment,
-        pii: PiiSummary {
-            masked: findings.iter().filter(|f| f.masked).count(),
-            unmasked: findings.iter().filter(|f| !f.masked).count(),
-            findings,
-        },
+        pii: PiiSummary::default(),
         utterances,
         topics,
         keyword_hits: Vec::new(),

@@ -17,10 +17,11 @@ pub mod score;
 pub mod source;
 pub mod stream;
 pub mod timestamp;
+pub mod transcript;
 
 pub use connector::{Connector, ConnectorContext, ConnectorRegistration, registry};
 pub use error::SourceError;
-pub use page::{Checkpoint, Page};
+pub use page::{Checkpoint, Page, WindowIds};
 pub use source::{ExtractRequest, Filters, PriorState, SentimentFilter, Source, Window, paginate};
 pub use stream::Stream;
 

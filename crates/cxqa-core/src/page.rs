@@ -1,5 +1,6 @@
 use crate::model::Tombstone;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Where a source stands in its extraction. Opaque to everyone but the connector that wrote it;
 /// the runner stores it with the page's records and hands it back to resume.
@@ -28,6 +29,16 @@ pub struct Page<T> {
     pub checkpoint: Option<Checkpoint>,
     /// How many records the vendor says exist for the request, when it says so.
     pub vendor_total: Option<u64>,
+    /// Every id a complete re-read of one window found (connector-defined key, e.g. a day).
+    /// The runner remembers them, so a later re-read can tell what disappeared.
+    pub window_ids: Option<WindowIds>,
+}
+
+/// The ids of one fully re-read window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowIds {
+    pub key: String,
+    pub ids: BTreeSet<String>,
 }
 
 impl<T> Page<T> {
@@ -37,6 +48,7 @@ impl<T> Page<T> {
             tombstones: Vec::new(),
             checkpoint: None,
             vendor_total: None,
+            window_ids: None,
         }
     }
 
@@ -57,6 +69,7 @@ impl<T> Page<T> {
             tombstones: self.tombstones,
             checkpoint: self.checkpoint,
             vendor_total: self.vendor_total,
+            window_ids: self.window_ids,
         }
     }
 }

@@ -129,6 +129,16 @@ impl RunningEmulator {
             .time_passes(change, Utc::now())
     }
 
+    /// The CXone workflow id of an evaluation (the same evaluation rendered for each vendor).
+    pub fn workflow_id(&self, evaluation_id: &str) -> Option<String> {
+        let world = self.state.world.read().expect("world lock");
+        world
+            .evaluations
+            .iter()
+            .find(|e| e.id == evaluation_id)
+            .map(|e| e.workflow_id.clone())
+    }
+
     pub fn stats(&self) -> Stats {
         self.state.stats.lock().expect("stats lock").clone()
     }

@@ -192,6 +192,11 @@ impl StreamRun<'_> {
                 self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
             }
             self.state.checkpoint = page.checkpoint.clone();
+            if let Some(window) = &page.window_ids {
+                self.state
+                    .known_ids
+                    .insert(window.key.clone(), window.ids.clone());
+            }
             self.report.pages += 1;
             self.report.fetched += records.len() as u64;
             if page.vendor_total.is_some() {

@@ -1,0 +1,258 @@
+//! The Data Extraction API: `POST /data-extraction/v1/jobs` (202 with the job id as a quoted
+//! string), status polling, and the CSV behind `result.url`, which must be downloaded at once.
+//!
+//! CXone allows one call per tenant at a time and one per 30 s; calling too often answers 403.
+//! Every call here goes through one lock and keeps the configured spacing; a 403 waits a spacing
+//! and tries again (a bounded number of times). An expired download URL re-creates the job.
+
+use crate::api::CxoneApi;
+use chrono::NaiveDate;
+use cxqa_core::SourceError;
+use cxqa_http::{Auth, Method, Request, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+const JOBS: &str = "/data-extraction/v1/jobs";
+const TOO_OFTEN_RETRIES: u32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct ExtractionSettings {
+    pub spacing: Duration,
+    pub poll: Duration,
+    pub timeout: Duration,
+}
+
+/// One CSV row, keyed by normalized header (lower-case; only a–z, 0–9 and `%` kept), so
+/// `Agent ID`, `Agent_ID` and `agentId` are all `agentid`.
+pub type Row = HashMap<String, String>;
+
+pub fn normalize_header(header: &str) -> String {
+    header
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '%')
+        .collect()
+}
+
+/// Parses a CSV export: UTF-8 with or without BOM, quoted fields, unknown columns kept.
+pub fn parse_csv(body: &[u8]) -> Result<Vec<Row>, String> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("unreadable CSV header: {e}"))?
+        .iter()
+        .map(normalize_header)
+        .collect();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.map_err(|e| format!("unreadable CSV row: {e}"))?;
+            Ok(headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect())
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusResponse {
+    job_status: JobStatus,
+}
+
+#[derive(Deserialize)]
+struct JobStatus {
+    status: String,
+    result: Option<JobResult>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobResult {
+    url: Option<String>,
+    error_message: Option<String>,
+    message_error: Option<String>,
+}
+
+/// Serializes and spaces every Data Extraction call of one tenant.
+pub struct Extraction {
+    api: CxoneApi,
+    settings: ExtractionSettings,
+    last_call: Mutex<Option<Instant>>,
+}
+
+impl Extraction {
+    pub fn new(api: CxoneApi, settings: ExtractionSettings) -> Self {
+        Extraction {
+            api,
+            settings,
+            last_call: Mutex::new(None),
+        }
+    }
+
+    /// Runs one job and returns its CSV rows. `[start, end)` are UTC dates.
+    pub async fn rows(
+        &self,
+        entity: &str,
+        version: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Row>, SourceError> {
+        // Holding the lock for the whole job keeps calls of one tenant strictly one at a time.
+        let mut last_call = self.last_call.lock().await;
+        for _ in 0..3 {
+            let id = self
+                .create(&mut last_call, entity, version, start, end)
+                .await?;
+            let url = self.wait(&mut last_call, &id).await?;
+            // Pre-signed and short-lived: download at once, without the bearer token.
+            let download = Request::get(&url, "{data extraction url}").pass_through(&[403, 204]);
+            let response = self.api.http.send(&download, &Auth::None).await?;
+            match response.status {
+                403 => tracing::info!(
+                    entity,
+                    "the download URL expired before it was fetched; creating the job again"
+                ),
+                204 => return Ok(Vec::new()),
+                _ => {
+                    return parse_csv(&response.body).map_err(|detail| SourceError::Decode {
+                        vendor: crate::VENDOR.into(),
+                        path: "{data extraction url}".into(),
+                        detail,
+                    });
+                }
+            }
+        }
+        Err(SourceError::Other(format!(
+            "cxone: the {entity} download URL expired three times in a row; check the network speed and run again"
+        )))
+    }
+
+    /// One call, spaced after the previous one; a 403 for calling too often waits and retries.
+    async fn call(
+        &self,
+        last_call: &mut Option<Instant>,
+        request: &Request,
+    ) -> Result<Response, SourceError> {
+        let mut refusals = 0;
+        loop {
+            if let Some(last) = *last_call {
+                tokio::time::sleep_until(last + self.settings.spacing).await;
+            }
+            *last_call = Some(Instant::now());
+            let response = self.api.http.send(request, &self.api.auth).await?;
+            if response.status != 403 {
+                return Ok(response);
+            }
+            refusals += 1;
+            if refusals > TOO_OFTEN_RETRIES {
+                return Err(SourceError::Other(format!(
+                    "cxone answered 403 on {} {TOO_OFTEN_RETRIES} times after waiting {}s each time: either another client is using Data Extraction for this tenant, or the access key's user lacks \"QM Tools > Data Extraction APIs > QM Workflow API\"",
+                    request.path,
+                    self.settings.spacing.as_secs()
+                )));
+            }
+            tracing::info!(path = %request.path, "Data Extraction refused the call (403, too often); waiting and trying again");
+        }
+    }
+
+    async fn create(
+        &self,
+        last_call: &mut Option<Instant>,
+        entity: &str,
+        version: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<String, SourceError> {
+        let base = self.api.base().await?;
+        let request = Request::new(Method::POST, format!("{base}{JOBS}"), JOBS)
+            .json(serde_json::json!({
+                "entityName": entity, "version": version,
+                "startDate": start.format("%Y-%m-%d").to_string(), "endDate": end.format("%Y-%m-%d").to_string()
+            }))
+            .pass_through(&[403]);
+        let response = self.call(last_call, &request).await?;
+        // The body is a JSON string: the job id in quotes.
+        let id: String = response.json().map_err(|detail| SourceError::Decode {
+            vendor: crate::VENDOR.into(),
+            path: JOBS.into(),
+            detail,
+        })?;
+        Ok(id)
+    }
+
+    async fn wait(&self, last_call: &mut Option<Instant>, id: &str) -> Result<String, SourceError> {
+        let base = self.api.base().await?;
+        let request = Request::get(format!("{base}{JOBS}/{id}"), format!("{JOBS}/{{jobId}}"))
+            .pass_through(&[403]);
+        let deadline = Instant::now() + self.settings.timeout;
+        loop {
+            let response = self.call(last_call, &request).await?;
+            let status: StatusResponse = response.json().map_err(|detail| SourceError::Decode {
+                vendor: crate::VENDOR.into(),
+                path: request.path.clone(),
+                detail,
+            })?;
+            let result = status.job_status.result;
+            match status.job_status.status.as_str() {
+                "SUCCEEDED" => {
+                    return result.and_then(|r| r.url).ok_or_else(|| {
+                        SourceError::Other(format!(
+                            "cxone: Data Extraction job {id} succeeded without a download URL"
+                        ))
+                    });
+                }
+                "FAILED" | "CANCELLED" | "EXPIRED" => {
+                    let reason = result
+                        .and_then(|r| r.error_message.or(r.message_error))
+                        .unwrap_or_default();
+                    return Err(SourceError::Other(format!(
+                        "cxone: Data Extraction job {id} ended {}: {reason}; check `workflows_entity`/`questions_entity` and their versions",
+                        status.job_status.status
+                    )));
+                }
+                _ if Instant::now() > deadline => {
+                    return Err(SourceError::Other(format!(
+                        "cxone: Data Extraction job {id} still running after {}s; raise `extraction_timeout_secs` or run later",
+                        self.settings.timeout.as_secs()
+                    )));
+                }
+                _ => tokio::time::sleep(self.settings.poll).await,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_normalize_across_spellings() {
+        for h in ["Agent ID", "Agent_ID", "agentId", "\u{feff}Agent ID"] {
+            assert_eq!(normalize_header(h), "agentid");
+        }
+        assert_eq!(normalize_header("Evaluation Score%"), "evaluationscore%");
+        assert_eq!(normalize_header("FirstName (Eva)"), "firstnameeva");
+    }
+
+    #[test]
+    fn csv_with_bom_quotes_and_newlines_parses() {
+        let body = "\u{feff}Workflow ID,User Review Comments,Extra\r\nw1,\"Fair, but \"\"late\"\"\nsecond line\",x\r\nw2,,y\r\n";
+        let rows = parse_csv(body.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["workflowid"], "w1");
+        assert_eq!(
+            rows[0]["userreviewcomments"],
+            "Fair, but \"late\"\nsecond line"
+        );
+        assert_eq!(rows[1]["extra"], "y");
+    }
+}
