@@ -223,6 +223,50 @@ pub struct Assessments {
     pub cache: Arc<EvaluationCache>,
 }
 
+impl Assessments {
+    /// `nEvaluations` over the window from the evaluation aggregates (reconciliation), per
+    /// division in the logs. None when the credentials may not read aggregates.
+    async fn vendor_total(&self, request: &ExtractRequest) -> Result<Option<u64>, SourceError> {
+        const AGGREGATES: &str = "/api/v2/analytics/evaluations/aggregates/query";
+        let f = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let body = serde_json::json!({
+            "interval": format!("{}/{}", f(request.window.from), f(request.window.to)),
+            "groupBy": ["divisionId"],
+            "metrics": ["nEvaluations"],
+        });
+        let http =
+            cxqa_http::Request::post(format!("{}{AGGREGATES}", self.api.api_base), AGGREGATES)
+                .json(body)
+                .pass_through(&[403]);
+        let response = self.api.http.send(&http, &self.api.auth).await?;
+        if response.status == 403 {
+            tracing::info!(
+                "no permission for evaluation aggregates (analytics:evaluationAggregate:view): extraction not reconciled"
+            );
+            return Ok(None);
+        }
+        let value: serde_json::Value = response.json().map_err(|detail| SourceError::Decode {
+            vendor: crate::VENDOR.into(),
+            path: AGGREGATES.into(),
+            detail,
+        })?;
+        let mut total = 0;
+        for group in value["results"].as_array().into_iter().flatten() {
+            let count: u64 = group["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|d| d["metrics"].as_array().into_iter().flatten())
+                .filter(|m| m["metric"] == "nEvaluations")
+                .filter_map(|m| m["stats"]["count"].as_u64())
+                .sum();
+            tracing::info!(division = %group["group"]["divisionId"].as_str().unwrap_or("-"), evaluations = count, "vendor-reported evaluations");
+            total += count;
+        }
+        Ok(Some(total))
+    }
+}
+
 impl Source<Assessment> for Assessments {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Assessment> {
         let pages = conversation_pages(
@@ -232,7 +276,7 @@ impl Source<Assessment> for Assessments {
             request.prior.checkpoint.as_ref(),
             Focus::WithEvaluations,
         );
-        Box::pin(pages.and_then(move |page| async move {
+        let pages = pages.and_then(move |page| async move {
             let fetched = fetch_page(&self.api, &self.forms, &self.cache, request, &page.records).await?;
             let extracted_at = Utc::now();
             let mut records = Vec::new();
@@ -250,7 +294,17 @@ impl Source<Assessment> for Assessments {
             }
             let page: Page<Assessment> = page.with_records(records);
             Ok(page.with_tombstones(tombstones))
-        }.boxed()))
+        }.boxed());
+        // A closing page carries what the vendor reports, for reconciliation.
+        let closing = futures::stream::once(
+            async move {
+                let mut page = Page::new(Vec::new());
+                page.vendor_total = self.vendor_total(request).await?;
+                Ok(page)
+            }
+            .boxed(),
+        );
+        Box::pin(pages.chain(closing))
     }
 }
 

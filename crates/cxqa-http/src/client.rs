@@ -86,6 +86,8 @@ pub enum Body {
     None,
     Json(serde_json::Value),
     Form(Vec<(String, SecretString)>),
+    /// Exact bytes (when a signature covers the body); set Content-Type yourself.
+    Bytes(Vec<u8>),
 }
 
 /// How a request authenticates.
@@ -146,6 +148,11 @@ impl Request {
 
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.body = Body::Json(body);
+        self
+    }
+
+    pub fn bytes(mut self, body: Vec<u8>) -> Self {
+        self.body = Body::Bytes(body);
         self
     }
 
@@ -336,6 +343,7 @@ impl HttpClient {
         builder = match &request.body {
             Body::None => builder,
             Body::Json(value) => builder.json(value),
+            Body::Bytes(bytes) => builder.body(bytes.clone()),
             Body::Form(fields) => {
                 let exposed: Vec<(&str, &str)> = fields
                     .iter()

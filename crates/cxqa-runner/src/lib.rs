@@ -10,3 +10,8 @@ pub mod schema;
 
 pub use pipeline::{Pipeline, PipelineError};
 pub use run::{RunReport, StreamReport, run, run_pipeline};
+pub mod audit;
+pub mod webhook;
+
+/// The sinks crate, for callers that read the store (the demo's report).
+pub use cxqa_sinks as sinks;

@@ -25,7 +25,11 @@ pub struct PipelineFile {
     #[schemars(schema_with = "crate::schema::source_schema")]
     pub source: serde_json::Map<String, serde_json::Value>,
     pub extract: ExtractConfig,
+    /// Where records go; SQLite in `cxqa.sqlite` when absent.
+    #[serde(default)]
     pub sink: SinkConfig,
+    /// Append one JSON line per HTTP attempt and per run to this file (no secrets, no records).
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 /// Why a pipeline could not be loaded.
@@ -52,6 +56,7 @@ pub struct Pipeline {
     pub vendor: &'static str,
     pub extract: ExtractConfig,
     pub sink: SinkConfig,
+    pub audit_log: Option<std::path::PathBuf>,
     pub connector: Box<dyn Connector>,
     /// Counts every HTTP attempt the connector makes.
     pub requests: Arc<RequestStats>,
@@ -151,6 +156,7 @@ impl Pipeline {
             vendor: registration.vendor,
             extract: file.extract,
             sink: file.sink,
+            audit_log: file.audit_log,
             connector,
             requests,
             redactor,

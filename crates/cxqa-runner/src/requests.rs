@@ -1,15 +1,19 @@
 //! Counts HTTP attempts for the run summary (per stream, by taking snapshots around it).
 
+use crate::audit::AuditLog;
 use cxqa_core::events::{RequestEvent, RequestEventSink};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
-#[derive(Debug, Default)]
+/// Counts every HTTP attempt and copies it to the audit log once one is attached.
+#[derive(Default)]
 pub struct RequestStats {
     requests: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
     waited_ms: AtomicU64,
+    audit: OnceLock<Arc<AuditLog>>,
 }
 
 /// A point-in-time copy of the counters.
@@ -26,6 +30,10 @@ pub struct RequestCounts {
 }
 
 impl RequestStats {
+    pub fn attach_audit(&self, audit: Arc<AuditLog>) {
+        let _ = self.audit.set(audit);
+    }
+
     pub fn snapshot(&self) -> RequestCounts {
         RequestCounts {
             requests: self.requests.load(Ordering::Relaxed),
@@ -46,6 +54,9 @@ impl RequestEventSink for RequestStats {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
         self.waited_ms.fetch_add(event.waited_ms, Ordering::Relaxed);
+        if let Some(audit) = self.audit.get() {
+            audit.request(&event);
+        }
         tracing::trace!(
             vendor = %event.vendor,
             method = %event.method,

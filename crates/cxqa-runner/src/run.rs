@@ -23,8 +23,13 @@ pub struct StreamReport {
     /// Records received from the vendor.
     pub fetched: u64,
     pub written: WriteStats,
+    /// Deletion signals received from the vendor.
+    pub tombstones: u64,
     /// What the vendor says exists, when the connector reports it.
     pub vendor_total: Option<u64>,
+    /// Things the user should know (e.g. far fewer records than the vendor reports).
+    #[serde(default)]
+    pub warnings: Vec<String>,
     pub requests: RequestCounts,
     pub elapsed_ms: u64,
     /// The error that stopped the stream; the committed pages are kept and the next run resumes.
@@ -71,6 +76,10 @@ pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -
             report.error = Some(error);
         }
         report.requests = pipeline.requests.snapshot() - before;
+        if let Some(warning) = reconciliation(&report) {
+            tracing::warn!(stream = %stream, "{warning}");
+            report.warnings.push(warning);
+        }
         report.elapsed_ms = millis(stream_started.elapsed());
         tracing::info!(
             stream = %stream,
@@ -91,6 +100,20 @@ pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -
         requests: pipeline.requests.snapshot(),
         elapsed_ms: millis(started.elapsed()),
     }
+}
+
+/// Below this share of what the vendor reports, a stream's extraction is called out.
+const RECONCILIATION_SHARE: f64 = 0.95;
+
+fn reconciliation(report: &StreamReport) -> Option<String> {
+    let total = report.vendor_total.filter(|t| *t > 0)?;
+    let seen = report.fetched + report.tombstones;
+    (report.error.is_none() && (seen as f64) < total as f64 * RECONCILIATION_SHARE).then(|| {
+        format!(
+            "extracted {seen} of the {total} records the vendor reports ({:.0}%): the credentials may not see every division, or the filters exclude some",
+            seen as f64 * 100.0 / total as f64
+        )
+    })
 }
 
 fn millis(d: Duration) -> u64 {
@@ -199,6 +222,7 @@ impl StreamRun<'_> {
             }
             self.report.pages += 1;
             self.report.fetched += records.len() as u64;
+            self.report.tombstones += page.tombstones.len() as u64;
             if page.vendor_total.is_some() {
                 self.report.vendor_total = page.vendor_total;
             }
@@ -231,9 +255,39 @@ impl StreamRun<'_> {
     }
 }
 
-/// Opens the pipeline's sink, runs every stream into it and closes it.
+/// Opens any configured sink; the webhook one needs HTTP, so it is built here.
+pub async fn open_sink(pipeline: &Pipeline) -> Result<Box<dyn Sink>, cxqa_sinks::SinkError> {
+    match &pipeline.sink {
+        cxqa_sinks::SinkConfig::Webhook {
+            url,
+            secret,
+            batch_size,
+            state_file,
+        } => Ok(Box::new(crate::webhook::WebhookSink::open(
+            url.clone(),
+            secret.clone(),
+            *batch_size,
+            state_file.clone(),
+            pipeline.requests.clone(),
+        )?)),
+        other => cxqa_sinks::open(other).await,
+    }
+}
+
+/// Opens the pipeline's sink (and audit log), runs every stream into it and closes it.
 pub async fn run_pipeline(pipeline: &Pipeline) -> Result<RunReport, cxqa_sinks::SinkError> {
-    let mut sink = cxqa_sinks::open(&pipeline.sink).await?;
+    let audit = match &pipeline.audit_log {
+        Some(path) => {
+            let log = std::sync::Arc::new(
+                crate::audit::AuditLog::open(path)
+                    .map_err(|e| cxqa_sinks::SinkError::io(path, e))?,
+            );
+            pipeline.requests.attach_audit(log.clone());
+            Some(log)
+        }
+        None => None,
+    };
+    let mut sink = open_sink(pipeline).await?;
     tracing::info!(
         pipeline = %pipeline.name,
         vendor = pipeline.vendor,
@@ -242,6 +296,9 @@ pub async fn run_pipeline(pipeline: &Pipeline) -> Result<RunReport, cxqa_sinks::
     );
     let report = run(pipeline, sink.as_mut(), Utc::now()).await;
     sink.close().await?;
+    if let Some(audit) = audit {
+        audit.run(&report);
+    }
     Ok(report)
 }
 
@@ -350,6 +407,7 @@ mod tests {
             name: "test".into(),
             vendor: "fake",
             extract,
+            audit_log: None,
             sink: SinkConfig::Jsonl {
                 dir: "unused".into(),
             },

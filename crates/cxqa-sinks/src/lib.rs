@@ -1,50 +1,129 @@
 //! Sinks store normalized records idempotently, together with each stream's state, so that a
 //! run can resume after a crash at the last committed page.
 
+pub mod columns;
+mod csv;
 mod jsonl;
+mod postgres;
+pub mod report;
+mod sqlite;
 mod state_file;
+pub mod upsert;
 
+pub use csv::CsvSink;
 pub use jsonl::JsonlSink;
-pub use state_file::StateFile;
+pub use postgres::PostgresSink;
+pub use sqlite::SqliteSink;
+pub use state_file::{StateFile, write_atomically};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxqa_core::model::{Record, Tombstone};
 use cxqa_core::{Checkpoint, Stream, Window};
 use schemars::JsonSchema;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-/// The `[sink]` table of a pipeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// The `[sink]` table of a pipeline. Without one, records go to SQLite in `cxqa.sqlite`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SinkConfig {
+    /// The default: one SQLite file with a table per stream (upserts; deletes are soft).
+    Sqlite {
+        #[serde(default = "default_sqlite_path")]
+        path: PathBuf,
+    },
+    /// PostgreSQL with the same tables (jsonb records).
+    Postgres {
+        /// Connection string, e.g. `postgres://user:password@host:5432/db`. Use `${PG_DSN}`.
+        #[schemars(with = "String")]
+        dsn: SecretString,
+        /// Schema for the tables (created if missing).
+        #[serde(default = "default_schema")]
+        schema: String,
+    },
     /// One JSON-lines file per stream in `dir`, appended; state in `dir/cxqa-state.json`.
     Jsonl {
-        /// Output folder (created if missing).
         #[serde(default = "default_dir")]
         dir: PathBuf,
     },
+    /// One CSV file per stream in `dir` (typed columns + the record as JSON), appended.
+    Csv {
+        #[serde(default = "default_dir")]
+        dir: PathBuf,
+    },
+    /// POST batches of records as JSON to `url`, signed with HMAC-SHA256.
+    Webhook {
+        url: String,
+        /// Shared secret for the `X-Cxqa-Signature` header. Use `${CXQA_WEBHOOK_SECRET}`.
+        #[schemars(with = "String")]
+        secret: SecretString,
+        /// Records per POST.
+        #[serde(default = "default_batch_size")]
+        batch_size: usize,
+        /// Where the stream state is kept (the receiver does not hold it).
+        #[serde(default = "default_webhook_state")]
+        state_file: PathBuf,
+    },
+}
+
+impl Default for SinkConfig {
+    fn default() -> Self {
+        SinkConfig::Sqlite {
+            path: default_sqlite_path(),
+        }
+    }
+}
+
+fn default_sqlite_path() -> PathBuf {
+    PathBuf::from("cxqa.sqlite")
+}
+
+fn default_schema() -> String {
+    "public".into()
 }
 
 fn default_dir() -> PathBuf {
     PathBuf::from("out")
 }
 
+fn default_batch_size() -> usize {
+    100
+}
+
+fn default_webhook_state() -> PathBuf {
+    PathBuf::from("cxqa-webhook-state.json")
+}
+
 impl SinkConfig {
     pub fn describe(&self) -> String {
         match self {
+            SinkConfig::Sqlite { path } => format!("sqlite {}", path.display()),
+            SinkConfig::Postgres { schema, .. } => format!("postgres (schema {schema})"),
             SinkConfig::Jsonl { dir } => format!("jsonl files in {}", dir.display()),
+            SinkConfig::Csv { dir } => format!("csv files in {}", dir.display()),
+            SinkConfig::Webhook { url, .. } => format!("webhook {url}"),
         }
     }
 }
 
-/// Opens the sink a pipeline names.
+/// Opens the sinks that need nothing but storage; the webhook sink is the runner's (it needs HTTP).
 pub async fn open(config: &SinkConfig) -> Result<Box<dyn Sink>, SinkError> {
-    match config {
-        SinkConfig::Jsonl { dir } => Ok(Box::new(JsonlSink::open(dir.clone()).await?)),
-    }
+    Ok(match config {
+        SinkConfig::Sqlite { path } => Box::new(SqliteSink::open(path.clone())?),
+        SinkConfig::Postgres { dsn, schema } => {
+            Box::new(PostgresSink::connect(dsn.expose_secret(), schema).await?)
+        }
+        SinkConfig::Jsonl { dir } => Box::new(JsonlSink::open(dir.clone()).await?),
+        SinkConfig::Csv { dir } => Box::new(CsvSink::open(dir.clone()).await?),
+        SinkConfig::Webhook { .. } => {
+            return Err(SinkError::Unsupported(
+                "the webhook sink is opened by the runner".into(),
+            ));
+        }
+    })
 }
 
 /// A normalized record as sinks store it: its key, version and JSON body.
@@ -139,6 +218,8 @@ pub enum SinkError {
     Encode(String),
     #[error("the state in {path} is unreadable ({detail}); move it away to start over")]
     CorruptState { path: String, detail: String },
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl SinkError {
@@ -161,3 +242,6 @@ pub trait Sink: Send {
     /// Flushes everything; called once at the end of a run.
     async fn close(&mut self) -> Result<(), SinkError>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,6 +17,9 @@ const DEMO_PIPELINES: [(&str, &str); 2] = [
     ),
 ];
 
+/// Where the demo pipelines write (see config/demo-*.toml).
+const DEMO_STORE: &str = "cxqa-demo/cxqa.sqlite";
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Vendors {
     Genesys,
@@ -125,8 +128,29 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
         reports.push(outcome);
     }
     emulator.stop().await;
+    let store = std::path::Path::new(DEMO_STORE);
+    let agents = cxqa_runner::sinks::report::agent_quality(store).map_err(runtime_error)?;
+    println!("{}", report::agent_quality(&agents));
+    let mut warnings: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.streams.iter().flat_map(move |s| {
+                let stream = s.stream.map(|s| s.to_string()).unwrap_or_default();
+                s.warnings
+                    .iter()
+                    .map(move |w| format!("{}: {stream}: {w}", r.vendor))
+            })
+        })
+        .collect();
+    warnings.extend(cxqa_runner::sinks::report::quality_warnings(store).map_err(runtime_error)?);
+    if !warnings.is_empty() {
+        println!("warnings:");
+        for warning in &warnings {
+            println!("  - {warning}");
+        }
+    }
     println!(
-        "demo finished in {:.1}s; normalized records are in ./cxqa-demo/",
+        "\ndemo finished in {:.1}s; the normalized store is {DEMO_STORE} (SQLite), the audit log cxqa-demo/audit.jsonl",
         started.elapsed().as_secs_f64()
     );
     if reports.iter().all(RunReport::succeeded) {

@@ -162,3 +162,30 @@ pub fn run_summary(report: &RunReport) -> String {
     ));
     out
 }
+
+pub fn agent_quality(rows: &[cxqa_runner::sinks::report::AgentQuality]) -> String {
+    let avg = |v: Option<f64>, n: i64| v.map_or("-".to_string(), |v| format!("{v:.1} ({n})"));
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                format!(
+                    "{} {}",
+                    r.vendor,
+                    r.name.clone().unwrap_or_else(|| r.agent_id.clone())
+                ),
+                avg(r.qa_average, r.assessments),
+                avg(r.csat_average, r.surveys),
+                r.sentiment_average
+                    .map_or("-".to_string(), |v| format!("{v:+.2} ({})", r.transcripts)),
+                String::new(),
+            ]
+        })
+        .collect();
+    let mut out = String::from("\nper-agent quality (average, count)\n");
+    out.push_str(&table(
+        &["agent", "QA score", "CSAT", "sentiment", ""],
+        &rows,
+    ));
+    out
+}

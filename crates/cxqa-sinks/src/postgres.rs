@@ -1,0 +1,201 @@
+//! PostgreSQL with the SQLite store's semantics: a table per stream keyed by (vendor, id), typed
+//! columns, the record as jsonb, state in `cxqa_state`, one transaction per page.
+
+use crate::columns::columns;
+use crate::upsert::{Action, Stored, decide};
+use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cxqa_core::Stream;
+use tokio_postgres::{Client, NoTls};
+
+pub struct PostgresSink {
+    client: Client,
+    schema: String,
+}
+
+fn pg_error(err: tokio_postgres::Error) -> SinkError {
+    // The message never includes the connection string.
+    SinkError::Io {
+        path: "postgres".into(),
+        detail: err.to_string(),
+    }
+}
+
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+impl PostgresSink {
+    pub async fn connect(dsn: &str, schema: &str) -> Result<Self, SinkError> {
+        let (client, connection) = tokio_postgres::connect(dsn, NoTls).await.map_err(|e| SinkError::Io {
+            path: "postgres".into(),
+            detail: format!("cannot connect ({e}); check `sink.dsn` and that the server accepts TCP connections"),
+        })?;
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::warn!("postgres connection ended: {err}");
+            }
+        });
+        let sink = PostgresSink {
+            client,
+            schema: schema.to_string(),
+        };
+        sink.create().await?;
+        Ok(sink)
+    }
+
+    fn table(&self, stream: Stream) -> String {
+        format!("{}.{}", quote(&self.schema), quote(stream.as_str()))
+    }
+
+    async fn create(&self) -> Result<(), SinkError> {
+        let mut ddl = format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema};
+             CREATE TABLE IF NOT EXISTS {schema}.cxqa_state (
+                pipeline text NOT NULL, vendor text NOT NULL, stream text NOT NULL,
+                state jsonb NOT NULL, updated_at timestamptz NOT NULL,
+                PRIMARY KEY (pipeline, vendor, stream));",
+            schema = quote(&self.schema)
+        );
+        for stream in Stream::ALL {
+            let table = self.table(stream);
+            ddl.push_str(&format!(
+                "CREATE TABLE IF NOT EXISTS {table} (
+                    vendor text NOT NULL, id text NOT NULL,
+                    interaction_id text, agent_id text, modified_at timestamptz, normalized_score double precision,
+                    csat double precision, sentiment double precision, form_id text, form_version text,
+                    deleted_at timestamptz, deleted_reason text, extracted_at timestamptz,
+                    record jsonb NOT NULL,
+                    PRIMARY KEY (vendor, id));
+                 CREATE INDEX IF NOT EXISTS {idx} ON {table} (agent_id);",
+                idx = quote(&format!("{}_agent", stream.as_str()))
+            ));
+        }
+        self.client.batch_execute(&ddl).await.map_err(pg_error)
+    }
+}
+
+#[async_trait]
+impl Sink for PostgresSink {
+    async fn load_state(&mut self, key: &StateKey) -> Result<StreamState, SinkError> {
+        let row = self
+            .client
+            .query_opt(
+                &format!("SELECT state FROM {}.cxqa_state WHERE pipeline = $1 AND vendor = $2 AND stream = $3", quote(&self.schema)),
+                &[&key.pipeline, &key.vendor, &key.stream.as_str()],
+            )
+            .await
+            .map_err(pg_error)?;
+        match row {
+            None => Ok(StreamState::default()),
+            Some(row) => serde_json::from_value(row.get::<_, serde_json::Value>(0)).map_err(|e| {
+                SinkError::CorruptState {
+                    path: "postgres cxqa_state".into(),
+                    detail: e.to_string(),
+                }
+            }),
+        }
+    }
+
+    async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError> {
+        let table = self.table(batch.key.stream);
+        let tables: Vec<(Stream, String)> =
+            Stream::ALL.iter().map(|s| (*s, self.table(*s))).collect();
+        let state_table = format!("{}.cxqa_state", quote(&self.schema));
+        let tx = self.client.transaction().await.map_err(pg_error)?;
+        let mut stats = WriteStats::default();
+        for envelope in &batch.records {
+            let stored = tx
+                .query_opt(
+                    &format!("SELECT modified_at, record, deleted_at IS NOT NULL FROM {table} WHERE vendor = $1 AND id = $2 FOR UPDATE"),
+                    &[&envelope.vendor, &envelope.id],
+                )
+                .await
+                .map_err(pg_error)?
+                .map(|row| Stored { modified_at: row.get(0), record: row.get(1), deleted: row.get(2) });
+            let action = decide(stored.as_ref(), envelope.modified_at, &envelope.record);
+            match action {
+                Action::Insert | Action::Update => {
+                    let c = columns(batch.key.stream, &envelope.record);
+                    let extracted: Option<DateTime<Utc>> = envelope
+                        .record
+                        .get("extracted_at")
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| s.parse().ok());
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO {table} (vendor, id, interaction_id, agent_id, modified_at, normalized_score, csat,
+                                sentiment, form_id, form_version, deleted_at, deleted_reason, extracted_at, record)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, $11, $12)
+                             ON CONFLICT (vendor, id) DO UPDATE SET
+                               interaction_id = $3, agent_id = $4, modified_at = $5, normalized_score = $6, csat = $7,
+                               sentiment = $8, form_id = $9, form_version = $10, deleted_at = NULL, deleted_reason = NULL,
+                               extracted_at = $11, record = $12"
+                        ),
+                        &[
+                            &envelope.vendor, &envelope.id, &c.interaction_id, &c.agent_id, &envelope.modified_at,
+                            &c.normalized_score, &c.csat, &c.sentiment, &c.form_id, &c.form_version, &extracted, &envelope.record,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error)?;
+                    if action == Action::Insert {
+                        stats.inserted += 1;
+                    } else {
+                        stats.updated += 1;
+                    }
+                }
+                Action::Unchanged => stats.unchanged += 1,
+                Action::Stale => stats.stale += 1,
+            }
+        }
+        for t in &batch.tombstones {
+            let table = &tables
+                .iter()
+                .find(|(s, _)| *s == t.stream)
+                .expect("every stream has a table")
+                .1;
+            let reason = serde_json::to_value(&t.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let marked = tx
+                .execute(
+                    &format!("UPDATE {table} SET deleted_at = $3, deleted_reason = $4 WHERE vendor = $1 AND id = $2 AND deleted_at IS NULL"),
+                    &[&t.vendor, &t.id, &t.detected_at, &reason],
+                )
+                .await
+                .map_err(pg_error)?;
+            let stub = serde_json::json!({ "vendor": t.vendor, "id": t.id });
+            let recorded = tx
+                .execute(
+                    &format!(
+                        "INSERT INTO {table} (vendor, id, deleted_at, deleted_reason, record) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (vendor, id) DO NOTHING"
+                    ),
+                    &[&t.vendor, &t.id, &t.detected_at, &reason, &stub],
+                )
+                .await
+                .map_err(pg_error)?;
+            stats.tombstoned += marked + recorded;
+        }
+        let state =
+            serde_json::to_value(&batch.state).map_err(|e| SinkError::Encode(e.to_string()))?;
+        tx.execute(
+            &format!(
+                "INSERT INTO {state_table} (pipeline, vendor, stream, state, updated_at) VALUES ($1, $2, $3, $4, now())
+                 ON CONFLICT (pipeline, vendor, stream) DO UPDATE SET state = $4, updated_at = now()"
+            ),
+            &[&batch.key.pipeline, &batch.key.vendor, &batch.key.stream.as_str(), &state],
+        )
+        .await
+        .map_err(pg_error)?;
+        tx.commit().await.map_err(pg_error)?;
+        Ok(stats)
+    }
+
+    async fn close(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}

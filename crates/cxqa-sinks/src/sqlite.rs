@@ -1,0 +1,185 @@
+//! The default store: one SQLite file (WAL), a table per stream keyed by (vendor, id) with typed
+//! columns and the full record as JSON, and the stream state in `cxqa_state`. A page's records,
+//! tombstones and state commit in one transaction.
+
+use crate::columns::{NAMES, columns};
+use crate::upsert::{Action, Stored, decide};
+use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cxqa_core::Stream;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+pub struct SqliteSink {
+    path: PathBuf,
+    conn: Connection,
+}
+
+fn db_error(path: &Path, err: rusqlite::Error) -> SinkError {
+    SinkError::Io {
+        path: path.display().to_string(),
+        detail: err.to_string(),
+    }
+}
+
+/// The DDL of one stream table (also the reference for the Postgres one).
+fn table_sql(stream: Stream) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {stream} (
+            vendor TEXT NOT NULL, id TEXT NOT NULL,
+            interaction_id TEXT, agent_id TEXT, modified_at TEXT, normalized_score REAL, csat REAL,
+            sentiment REAL, form_id TEXT, form_version TEXT,
+            deleted_at TEXT, deleted_reason TEXT, extracted_at TEXT,
+            record TEXT NOT NULL,
+            PRIMARY KEY (vendor, id));
+         CREATE INDEX IF NOT EXISTS {stream}_agent ON {stream} (agent_id);
+         CREATE INDEX IF NOT EXISTS {stream}_interaction ON {stream} (interaction_id);"
+    )
+}
+
+impl SqliteSink {
+    pub fn open(path: PathBuf) -> Result<Self, SinkError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| SinkError::io(dir, e))?;
+        }
+        let conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
+        let mut ddl = String::from(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS cxqa_state (
+                pipeline TEXT NOT NULL, vendor TEXT NOT NULL, stream TEXT NOT NULL,
+                state TEXT NOT NULL, updated_at TEXT NOT NULL,
+                PRIMARY KEY (pipeline, vendor, stream));",
+        );
+        for stream in Stream::ALL {
+            ddl.push_str(&table_sql(stream));
+        }
+        conn.execute_batch(&ddl).map_err(|e| db_error(&path, e))?;
+        Ok(SqliteSink { path, conn })
+    }
+
+    fn write(&mut self, batch: Batch) -> Result<WriteStats, rusqlite::Error> {
+        let tx = self.conn.transaction()?;
+        let mut stats = WriteStats::default();
+        let table = batch.key.stream.as_str();
+        for envelope in &batch.records {
+            let stored = tx
+                .query_row(
+                    &format!("SELECT modified_at, record, deleted_at IS NOT NULL FROM {table} WHERE vendor = ?1 AND id = ?2"),
+                    params![envelope.vendor, envelope.id],
+                    |row| {
+                        let modified: Option<String> = row.get(0)?;
+                        let record: String = row.get(1)?;
+                        Ok(Stored {
+                            modified_at: modified.and_then(|m| m.parse::<DateTime<Utc>>().ok()),
+                            record: serde_json::from_str(&record).unwrap_or_default(),
+                            deleted: row.get(2)?,
+                        })
+                    },
+                )
+                .optional()?;
+            let action = decide(stored.as_ref(), envelope.modified_at, &envelope.record);
+            let c = columns(batch.key.stream, &envelope.record);
+            let record = envelope.record.to_string();
+            let extracted = envelope
+                .record
+                .get("extracted_at")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            match action {
+                Action::Insert | Action::Update => {
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO {table} (vendor, id, {cols}, deleted_at, deleted_reason, extracted_at, record)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11, ?12)
+                             ON CONFLICT (vendor, id) DO UPDATE SET
+                               interaction_id = ?3, agent_id = ?4, modified_at = ?5, normalized_score = ?6, csat = ?7,
+                               sentiment = ?8, form_id = ?9, form_version = ?10, deleted_at = NULL, deleted_reason = NULL,
+                               extracted_at = ?11, record = ?12",
+                            cols = NAMES.join(", ")
+                        ),
+                        params![
+                            envelope.vendor, envelope.id, c.interaction_id, c.agent_id,
+                            envelope.modified_at.map(|m| m.to_rfc3339()), c.normalized_score, c.csat, c.sentiment,
+                            c.form_id, c.form_version, extracted, record
+                        ],
+                    )?;
+                    if action == Action::Insert {
+                        stats.inserted += 1;
+                    } else {
+                        stats.updated += 1;
+                    }
+                }
+                Action::Unchanged => stats.unchanged += 1,
+                Action::Stale => stats.stale += 1,
+            }
+        }
+        for t in &batch.tombstones {
+            let table = t.stream.as_str();
+            let reason = serde_json::to_value(&t.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let at = t.detected_at.to_rfc3339();
+            let marked = tx.execute(
+                &format!("UPDATE {table} SET deleted_at = ?3, deleted_reason = ?4 WHERE vendor = ?1 AND id = ?2 AND deleted_at IS NULL"),
+                params![t.vendor, t.id, at, reason],
+            )?;
+            // A deletion of something never stored is still recorded; nothing is ever removed.
+            let recorded = tx.execute(
+                &format!(
+                    "INSERT INTO {table} (vendor, id, deleted_at, deleted_reason, record) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (vendor, id) DO NOTHING"
+                ),
+                params![t.vendor, t.id, at, reason, serde_json::json!({ "vendor": t.vendor, "id": t.id }).to_string()],
+            )?;
+            stats.tombstoned += (marked + recorded) as u64;
+        }
+        tx.execute(
+            "INSERT INTO cxqa_state (pipeline, vendor, stream, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (pipeline, vendor, stream) DO UPDATE SET state = ?4, updated_at = ?5",
+            params![
+                batch.key.pipeline,
+                batch.key.vendor,
+                batch.key.stream.as_str(),
+                serde_json::to_string(&batch.state).unwrap_or_default(),
+                Utc::now().to_rfc3339()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(stats)
+    }
+}
+
+#[async_trait]
+impl Sink for SqliteSink {
+    async fn load_state(&mut self, key: &StateKey) -> Result<StreamState, SinkError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM cxqa_state WHERE pipeline = ?1 AND vendor = ?2 AND stream = ?3",
+                params![key.pipeline, key.vendor, key.stream.as_str()],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| db_error(&self.path, e))?;
+        match text {
+            None => Ok(StreamState::default()),
+            Some(text) => serde_json::from_str(&text).map_err(|e| SinkError::CorruptState {
+                path: format!("{} (cxqa_state)", self.path.display()),
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError> {
+        let path = self.path.clone();
+        self.write(batch).map_err(|e| db_error(&path, e))
+    }
+
+    async fn close(&mut self) -> Result<(), SinkError> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(PASSIVE);")
+            .map_err(|e| db_error(&self.path, e))
+    }
+}

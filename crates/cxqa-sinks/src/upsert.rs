@@ -1,0 +1,116 @@
+//! The one rule every database sink applies when a record arrives again: a newer `modified_at`
+//! replaces, an equal one changes nothing, an older one is ignored and counted. Records without
+//! `modified_at` are compared by payload.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// What a sink holds for a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub modified_at: Option<DateTime<Utc>>,
+    pub record: Value,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Insert,
+    Update,
+    Unchanged,
+    /// Older than what is stored: ignored.
+    Stale,
+}
+
+/// Payloads compared without `extracted_at`, which differs on every delivery.
+pub fn same_payload(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("extracted_at");
+        }
+        v
+    };
+    strip(a) == strip(b)
+}
+
+pub fn decide(
+    stored: Option<&Stored>,
+    modified_at: Option<DateTime<Utc>>,
+    record: &Value,
+) -> Action {
+    let Some(stored) = stored else {
+        return Action::Insert;
+    };
+    match (stored.modified_at, modified_at) {
+        (Some(old), Some(new)) if new > old => Action::Update,
+        (Some(old), Some(new)) if new < old => Action::Stale,
+        // A deleted row that is delivered again at the same version stays deleted: the
+        // tombstone came after that version.
+        (Some(_), Some(_)) => Action::Unchanged,
+        (Some(_), None) => Action::Stale,
+        (None, Some(_)) => Action::Update,
+        (None, None) if stored.deleted || same_payload(&stored.record, record) => Action::Unchanged,
+        (None, None) => Action::Update,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(s: &str) -> Option<DateTime<Utc>> {
+        Some(s.parse().unwrap())
+    }
+
+    fn stored(modified: Option<DateTime<Utc>>, record: Value) -> Stored {
+        Stored {
+            modified_at: modified,
+            record,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn newer_replaces_equal_is_a_no_op_older_is_stale() {
+        let s = stored(at("2026-11-10T10:00:00Z"), json!({"id": "a", "v": 1}));
+        assert_eq!(
+            decide(None, at("2026-11-10T10:00:00Z"), &json!({})),
+            Action::Insert
+        );
+        assert_eq!(
+            decide(Some(&s), at("2026-11-10T11:00:00Z"), &json!({"v": 2})),
+            Action::Update
+        );
+        assert_eq!(
+            decide(Some(&s), at("2026-11-10T10:00:00Z"), &json!({"v": 1})),
+            Action::Unchanged
+        );
+        assert_eq!(
+            decide(Some(&s), at("2026-11-10T09:00:00Z"), &json!({"v": 0})),
+            Action::Stale
+        );
+    }
+
+    #[test]
+    fn unversioned_records_compare_payloads_without_extracted_at() {
+        let s = stored(None, json!({"id": "a", "name": "Ada", "extracted_at": "x"}));
+        assert_eq!(
+            decide(
+                Some(&s),
+                None,
+                &json!({"id": "a", "name": "Ada", "extracted_at": "y"})
+            ),
+            Action::Unchanged
+        );
+        assert_eq!(
+            decide(
+                Some(&s),
+                None,
+                &json!({"id": "a", "name": "Ada B", "extracted_at": "y"})
+            ),
+            Action::Update
+        );
+    }
+}
