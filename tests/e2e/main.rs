@@ -10,6 +10,7 @@ mod cxone;
 mod genesys;
 mod rate_limit;
 mod registry;
+mod storage;
 mod support;
 
 use std::path::PathBuf;

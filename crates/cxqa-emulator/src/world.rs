@@ -912,10 +912,13 @@ impl World {
             88..=93 => "INREVIEW",
             _ => "RETRACTED",
         };
-        let created = c.end + Duration::minutes(rng.range(30, 600));
+        // Nothing happens after the end of the history.
+        let latest = self.anchor.max(c.end);
+        let created = (c.end + Duration::minutes(rng.range(30, 600))).min(latest);
         let submitted = matches!(status, "FINISHED" | "INREVIEW" | "RETRACTED")
-            .then(|| created + Duration::minutes(rng.range(5, 90)));
-        let changed = submitted.unwrap_or(created) + Duration::minutes(rng.range(0, 30));
+            .then(|| (created + Duration::minutes(rng.range(5, 90))).min(latest));
+        let changed =
+            (submitted.unwrap_or(created) + Duration::minutes(rng.range(0, 30))).min(latest);
         let released = status == "FINISHED" && rng.chance(0.85);
         let disputed = released && rng.chance(0.1);
         let evaluation = Evaluation {
@@ -965,7 +968,9 @@ impl World {
             conversation,
             status,
             partial,
-            completed: (status == "Finished").then(|| c.end + Duration::minutes(rng.range(2, 120))),
+            completed: (status == "Finished").then(|| {
+                (c.end + Duration::minutes(rng.range(2, 120))).min(self.anchor.max(c.end))
+            }),
             csat,
             nps: (answered && !partial)
                 .then(|| (csat.unwrap_or(3) * 2 + rng.range(-1, 0)).clamp(0, 10)),
@@ -1029,10 +1034,16 @@ impl World {
         let now = now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now);
         let mut rng = self.rng.clone();
         let mut passed = TimePassed::default();
+        // Finished evaluations the demo client can see (outside the Restricted division).
         let live: Vec<usize> = (0..self.evaluations.len())
-            .filter(|&i| !self.evaluations[i].deleted && self.evaluations[i].status == "FINISHED")
+            .filter(|&i| {
+                let e = &self.evaluations[i];
+                let division = self.queues[self.conversations[e.conversation].queue].division;
+                !e.deleted && e.status == "FINISHED" && division != RESTRICTED_DIVISION
+            })
             .collect();
-        let mut targets = live.into_iter();
+        // Recent evaluations are the ones that get edited, retracted or deleted.
+        let mut targets = live.into_iter().rev();
         for _ in 0..change.edit {
             let Some(i) = targets.next() else { break };
             let e = &mut self.evaluations[i];
