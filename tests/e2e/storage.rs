@@ -23,7 +23,9 @@ pub fn postgres_url() -> Option<String> {
 
 async fn run(text: &str) -> RunReport {
     let pipeline = Pipeline::parse(text, "incremental", &|_| None).unwrap();
-    let report = cxqa_runner::run_pipeline(&pipeline).await.unwrap();
+    let report = cxqa_runner::run_pipeline(&pipeline, &cxqa_runner::Silent)
+        .await
+        .unwrap();
     assert!(report.succeeded(), "{report:?}");
     report
 }

@@ -49,7 +49,9 @@ pub fn pipeline_text(source: &str, streams: &[&str], dir: &Path) -> String {
 pub async fn run(text: &str) -> RunReport {
     let pipeline =
         Pipeline::parse(text, "e2e", &|_| None).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let report = cxqa_runner::run_pipeline(&pipeline).await.unwrap();
+    let report = cxqa_runner::run_pipeline(&pipeline, &cxqa_runner::Silent)
+        .await
+        .unwrap();
     for stream in &report.streams {
         assert!(
             stream.error.is_none(),

@@ -9,7 +9,7 @@ pub mod run;
 pub mod schema;
 
 pub use pipeline::{Pipeline, PipelineError};
-pub use run::{RunReport, StreamReport, run, run_pipeline};
+pub use run::{Progress, RunReport, Silent, StreamReport, run, run_observed, run_pipeline};
 pub mod audit;
 pub mod webhook;
 

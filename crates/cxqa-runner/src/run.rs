@@ -53,9 +53,32 @@ impl RunReport {
     }
 }
 
+/// Hears how a run advances (progress bars on a terminal).
+pub trait Progress: Send + Sync {
+    fn stream_started(&self, _vendor: &str, _stream: Stream) {}
+    /// After each committed page, with the stream's running total of records.
+    fn page_committed(&self, _vendor: &str, _stream: Stream, _fetched: u64) {}
+    fn stream_finished(&self, _vendor: &str, _report: &StreamReport) {}
+}
+
+/// Tells nobody.
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// Runs every requested stream of `pipeline` into `sink`. A failing stream is reported and the
 /// others still run; the run fails as a whole if any stream failed.
 pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -> RunReport {
+    run_observed(pipeline, sink, now, &Silent).await
+}
+
+/// [`run`], telling `progress` as it goes.
+pub async fn run_observed(
+    pipeline: &Pipeline,
+    sink: &mut dyn Sink,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> RunReport {
     let started = Instant::now();
     let mut streams = Vec::new();
     for &stream in &pipeline.extract.streams {
@@ -70,7 +93,8 @@ pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -
             stream: Some(stream),
             ..Default::default()
         };
-        if let Err(error) = run_stream(pipeline, sink, &key, now, &mut report).await {
+        progress.stream_started(pipeline.vendor, stream);
+        if let Err(error) = run_stream(pipeline, sink, &key, now, &mut report, progress).await {
             let error = pipeline.redactor.redact(&error);
             tracing::error!(stream = %stream, "{error}");
             report.error = Some(error);
@@ -90,6 +114,7 @@ pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -
             requests = report.requests.requests,
             "stream done"
         );
+        progress.stream_finished(pipeline.vendor, &report);
         streams.push(report);
     }
     RunReport {
@@ -126,6 +151,7 @@ async fn run_stream(
     key: &StateKey,
     now: DateTime<Utc>,
     report: &mut StreamReport,
+    progress: &dyn Progress,
 ) -> Result<(), String> {
     let state = sink.load_state(key).await.map_err(|e| e.to_string())?;
     let request = plan_request(pipeline, &state, now);
@@ -142,6 +168,7 @@ async fn run_stream(
         vendor,
         state,
         report,
+        progress,
     };
     match key.stream {
         Stream::Interactions => run.drive(connector.interactions(), &request).await,
@@ -191,6 +218,7 @@ struct StreamRun<'a> {
     vendor: &'static str,
     state: StreamState,
     report: &'a mut StreamReport,
+    progress: &'a dyn Progress,
 }
 
 impl StreamRun<'_> {
@@ -228,6 +256,8 @@ impl StreamRun<'_> {
             }
             tracing::debug!(stream = %self.key.stream, records = records.len(), "page");
             self.commit(records, page.tombstones).await?;
+            self.progress
+                .page_committed(self.vendor, self.key.stream, self.report.fetched);
         }
         // Finished: forget the checkpoint so the next run starts a new extraction.
         self.state.checkpoint = None;
@@ -275,7 +305,10 @@ pub async fn open_sink(pipeline: &Pipeline) -> Result<Box<dyn Sink>, cxqa_sinks:
 }
 
 /// Opens the pipeline's sink (and audit log), runs every stream into it and closes it.
-pub async fn run_pipeline(pipeline: &Pipeline) -> Result<RunReport, cxqa_sinks::SinkError> {
+pub async fn run_pipeline(
+    pipeline: &Pipeline,
+    progress: &dyn Progress,
+) -> Result<RunReport, cxqa_sinks::SinkError> {
     let audit = match &pipeline.audit_log {
         Some(path) => {
             let log = std::sync::Arc::new(
@@ -294,7 +327,7 @@ pub async fn run_pipeline(pipeline: &Pipeline) -> Result<RunReport, cxqa_sinks::
         sink = %pipeline.sink.describe(),
         "run starting"
     );
-    let report = run(pipeline, sink.as_mut(), Utc::now()).await;
+    let report = run_observed(pipeline, sink.as_mut(), Utc::now(), progress).await;
     sink.close().await?;
     if let Some(audit) = audit {
         audit.run(&report);

@@ -121,7 +121,7 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
     for (name, text) in DEMO_PIPELINES {
         let pipeline = Pipeline::parse(text, name, &env)
             .map_err(|e| Failure::BadInput(format!("config/{name}.toml: {e}")))?;
-        let outcome = cxqa_runner::run_pipeline(&pipeline)
+        let outcome = cxqa_runner::run_pipeline(&pipeline, &crate::progress::Bars::on_stderr())
             .await
             .map_err(runtime_error)?;
         println!("{}", report::run_summary(&outcome));

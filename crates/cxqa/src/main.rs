@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 runtime failure, 2 bad input (arguments or pipeline file).
 
 mod demo;
+mod progress;
 mod report;
 
 // Linking a connector crate is what registers it.
@@ -180,7 +181,7 @@ fn load(path: &Path) -> Result<Pipeline, Failure> {
 async fn run(pipeline: &Pipeline, summary_json: Option<&Path>) -> Result<(), Failure> {
     let runtime_error =
         |e: &dyn std::fmt::Display| Failure::Runtime(pipeline.redactor.redact(&e.to_string()));
-    let outcome = cxqa_runner::run_pipeline(pipeline)
+    let outcome = cxqa_runner::run_pipeline(pipeline, &crate::progress::Bars::on_stderr())
         .await
         .map_err(|e| runtime_error(&e))?;
     eprint!("{}", report::run_summary(&outcome));
@@ -209,7 +210,10 @@ fn init_logging(verbose: u8, format: LogFormat) {
         "cxqa_genesys",
         "cxqa_cxone",
     ];
+    // On a terminal the progress bars say what info lines would; keep them from garbling the bars.
+    let quiet = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (others, ours) = match verbose {
+        0 if quiet => ("warn", "warn"),
         0 => ("warn", "info"),
         1 => ("warn", "debug"),
         _ => ("debug", "trace"),
