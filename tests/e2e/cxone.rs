@@ -1,8 +1,6 @@
 //! The CXone connector end to end, and the promise that the model is vendor-neutral.
 
-use crate::support::{
-    comparable, emulator, pipeline_text, records, run, sample, source, tombstones,
-};
+use crate::support::{comparable, emulator, pipeline_text, records, run, source, tombstones};
 use cxqa_core::Stream;
 use cxqa_emulator::{Faults, TimePasses};
 use serde_json::Value;
@@ -20,17 +18,7 @@ const ALL: [&str; 7] = [
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_stream_normalizes_and_matches_its_snapshot() {
-    let emu = emulator(Faults::default()).await;
-    let dir = tempfile::tempdir().unwrap();
-    run(&pipeline_text(&source("cxone", &emu), &ALL, dir.path())).await;
-    for stream in ALL {
-        let all = records(dir.path(), stream);
-        assert!(!all.is_empty(), "{stream} is empty");
-        insta::assert_json_snapshot!(format!("cxone_{stream}"), sample(&all, 2), {
-            ".sample[].extracted_at" => "[extracted_at]",
-        });
-    }
-    // The rubric fetch: every assessment has its questions and a score core computed that agrees
+    let dir = crate::support::snapshot_every_stream("cxone", &ALL).await; // The rubric fetch: every assessment has its questions and a score core computed that agrees
     // with CXone's percentage (the emulated tenant zeroes failed critical questions as CXone does).
     let assessments = records(dir.path(), "assessments");
     assert!(

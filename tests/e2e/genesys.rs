@@ -1,7 +1,7 @@
 //! The Genesys connector end to end: emulator → connector → runner → JSONL.
 
 use crate::support::{
-    comparable, emulator, line_ids, pipeline_text, records, run, sample, source, tombstones,
+    comparable, emulator, line_ids, pipeline_text, records, run, source, tombstones,
 };
 use cxqa_emulator::Faults;
 use serde_json::Value;
@@ -19,16 +19,7 @@ const ALL: [&str; 7] = [
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_stream_normalizes_and_matches_its_snapshot() {
-    let emu = emulator(Faults::default()).await;
-    let dir = tempfile::tempdir().unwrap();
-    run(&pipeline_text(&source("genesys", &emu), &ALL, dir.path())).await;
-    for stream in ALL {
-        let all = records(dir.path(), stream);
-        assert!(!all.is_empty(), "{stream} is empty");
-        insta::assert_json_snapshot!(format!("genesys_{stream}"), sample(&all, 2), {
-            ".sample[].extracted_at" => "[extracted_at]",
-        });
-    }
+    crate::support::snapshot_every_stream("genesys", &ALL).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -108,3 +108,19 @@ pub fn comparable(mut records: Vec<Value>) -> Vec<Value> {
     }
     records
 }
+
+/// Every stream of `vendor` through the runner, each snapshotted as `<vendor>_<stream>`; returns
+/// the output folder for further checks.
+pub async fn snapshot_every_stream(vendor: &str, streams: &[&str]) -> tempfile::TempDir {
+    let emu = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(&source(vendor, &emu), streams, dir.path())).await;
+    for stream in streams {
+        let all = records(dir.path(), stream);
+        assert!(!all.is_empty(), "{vendor} {stream} is empty");
+        insta::assert_json_snapshot!(format!("{vendor}_{stream}"), sample(&all, 2), {
+            ".sample[].extracted_at" => "[extracted_at]",
+        });
+    }
+    dir
+}

@@ -1,16 +1,45 @@
-//! Project chores. `cargo xtask schema` regenerates `config/schema.json` from the connector
-//! registry (by asking the `cxqa` binary, which links every connector).
+//! Project chores.
+//!
+//! - `cargo xtask schema`: regenerate `config/schema.json` from the connector registry (by asking
+//!   the `cxqa` binary, which links every connector).
+//! - `cargo xtask bench [--scale small|medium|large]`: run every stream of each vendor against the
+//!   emulator with its rate limit at the vendor's ceiling, and report throughput as a ratio of
+//!   that ceiling (written to `target/bench.json` too). Timings are measured, never asserted.
+
+// The connectors register themselves when linked.
+use cxqa_cxone as _;
+use cxqa_genesys as _;
 
 use anyhow::{Context, Result, bail};
+use cxqa_emulator::{EmulatorConfig, Faults, Scale};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
+
+/// Requests per minute per client: Genesys' documented default; CXone publishes none, so the
+/// same ceiling is used for comparison.
+const CEILING: u32 = 300;
 
 fn main() -> Result<()> {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
         Some("schema") => schema(),
+        Some("bench") => {
+            let scale = match args.iter().position(|a| a == "--scale") {
+                Some(i) => args
+                    .get(i + 1)
+                    .context("--scale needs small, medium or large")?
+                    .parse()
+                    .map_err(anyhow::Error::msg)?,
+                None => Scale::Small,
+            };
+            tokio::runtime::Runtime::new()?.block_on(bench(scale))
+        }
         _ => {
-            eprintln!("usage: cargo xtask schema   # regenerate config/schema.json");
+            eprintln!("usage: cargo xtask schema            # regenerate config/schema.json");
+            eprintln!(
+                "       cargo xtask bench [--scale S]  # throughput against the emulator's rate-limit ceiling"
+            );
             std::process::exit(2);
         }
     }
@@ -46,5 +75,80 @@ fn schema() -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         println!("wrote config/schema.json");
     }
+    Ok(())
+}
+
+const STREAMS: &str = "[\"agents\", \"assessment_forms\", \"interactions\", \"assessments\", \"feedback\", \"surveys\", \"transcripts\"]";
+
+fn source(vendor: &str, emulator: &cxqa_emulator::RunningEmulator) -> String {
+    match vendor {
+        "genesys" => format!(
+            "vendor = \"genesys\"\nbase_url = \"{}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\nrequests_per_minute = {CEILING}\ntranscript_concurrency = 4",
+            emulator.genesys()
+        ),
+        _ => format!(
+            "vendor = \"cxone\"\nissuer = \"{}\"\nclient_id = \"demo-app\"\nclient_secret = \"demo-app-secret\"\naccess_key_id = \"DEMOACCESSKEY==\"\naccess_key_secret = \"demo-access-key-secret\"\nrequests_per_minute = {CEILING}\nextraction_spacing_secs = 1\nextraction_poll_ms = 200\nextraction_chunk_days = 7",
+            emulator.cxone()
+        ),
+    }
+}
+
+async fn bench(scale: Scale) -> Result<()> {
+    let mut results = Vec::new();
+    println!(
+        "vendor    records  requests  429s  seconds  req/min  ratio to the {CEILING}/min ceiling  records/s"
+    );
+    for vendor in ["genesys", "cxone"] {
+        let config = EmulatorConfig {
+            scale,
+            // The vendor's ceiling, per client, over a sliding minute; extraction spacing shortened.
+            faults: Faults {
+                rate_limit_per_minute: Some(CEILING),
+                data_extraction_spacing_secs: 1,
+                ..Faults::default()
+            },
+            ..EmulatorConfig::new()
+        };
+        let emulator = cxqa_emulator::start(config).await?;
+        let dir = tempfile::tempdir()?;
+        let text = format!(
+            "[source]\n{}\n\n[extract]\nstreams = {STREAMS}\nwindow = \"P7D\"\nconcurrency = 4\n\n[sink]\nkind = \"sqlite\"\npath = \"{}\"\n",
+            source(vendor, &emulator),
+            dir.path().join("bench.sqlite").display()
+        );
+        let pipeline = cxqa_runner::Pipeline::parse(&text, "bench", &|_| None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let started = Instant::now();
+        let report = cxqa_runner::run_pipeline(&pipeline, &cxqa_runner::Silent).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        if !report.succeeded() {
+            bail!(
+                "{vendor}: the benchmark run failed: {:?}",
+                report
+                    .streams
+                    .iter()
+                    .filter_map(|s| s.error.as_ref())
+                    .collect::<Vec<_>>()
+            );
+        }
+        let records: u64 = report.streams.iter().map(|s| s.fetched).sum();
+        let per_minute = report.requests.requests as f64 / seconds * 60.0;
+        let ratio = per_minute / f64::from(CEILING);
+        println!(
+            "{vendor:<8} {records:>8} {:>9} {:>5} {seconds:>8.1} {per_minute:>8.0} {ratio:>33.2} {:>10.1}",
+            report.requests.requests,
+            report.requests.rate_limited,
+            records as f64 / seconds
+        );
+        results.push(serde_json::json!({
+            "vendor": vendor, "records": records, "requests": report.requests.requests,
+            "rate_limited": report.requests.rate_limited, "seconds": seconds,
+            "requests_per_minute": per_minute, "ceiling_per_minute": CEILING, "ratio_to_ceiling": ratio,
+        }));
+        emulator.stop().await;
+    }
+    let out = workspace_root().join("target/bench.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&results)? + "\n")?;
+    println!("written to {}", out.display());
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! `agents`: `GET /incontactapi/services/{v}/agents` (skip/top, `updateSince`, `_links.next`).
 
-use crate::api::CxoneApi;
+use crate::api::{CxoneApi, NextLink, next_link};
+use crate::contacts::id_text;
 use chrono::{SecondsFormat, Utc};
 use cxqa_core::model::{Agent, AgentState};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
-use cxqa_http::Request;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 const TEMPLATE: &str = "/incontactapi/services/{version}/agents";
 
@@ -48,20 +48,6 @@ struct AcdAgent {
     last_updated: Option<String>,
 }
 
-/// The next request: a full URL (CXone's `_links.next`, followed as-is).
-#[derive(Debug, Serialize, Deserialize)]
-struct Cursor {
-    next: String,
-}
-
-fn id_text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 impl Agents {
     async fn first_url(&self, request: &ExtractRequest) -> Result<String, SourceError> {
         let mut url = format!(
@@ -86,34 +72,21 @@ impl Source<Agent> for Agents {
             .prior
             .checkpoint
             .as_ref()
-            .and_then(Checkpoint::read::<Cursor>);
+            .and_then(Checkpoint::read::<NextLink>)
+            .map(|c| c.next);
         paginate(
-            resume.map(|c| c.next),
+            resume,
             request.max_pages,
             move |next: Option<String>| async move {
                 let url = match next {
                     Some(url) => url,
                     None => self.first_url(request).await?,
                 };
-                let response = self
-                    .api
-                    .http
-                    .send(
-                        &Request::get(&url, TEMPLATE).pass_through(&[204]),
-                        &self.api.auth,
-                    )
-                    .await?;
-                if response.status == 204 || response.body.is_empty() {
+                let Some(listing) = self.api.acd_listing::<Listing>(&url, TEMPLATE).await? else {
                     return Ok((Page::new(Vec::new()), None));
-                }
-                let listing: Listing = response.json().map_err(|detail| SourceError::Decode {
-                    vendor: crate::VENDOR.into(),
-                    path: TEMPLATE.into(),
-                    detail,
-                })?;
+                };
                 let extracted_at = Utc::now();
-                let full_page =
-                    listing.agents.len() as u32 >= request.page_size.unwrap_or(self.page_size);
+                let returned = listing.agents.len();
                 let divisions = &request.filters.divisions;
                 let records: Vec<Agent> = listing
                     .agents
@@ -126,14 +99,15 @@ impl Source<Agent> for Agents {
                                 .is_some_and(|d| divisions.contains(d))
                     })
                     .collect();
-                let next = listing
-                    .links
-                    .and_then(|l| l.next)
-                    .filter(|n| !n.is_empty() && full_page);
+                let next = next_link(
+                    listing.links.and_then(|l| l.next),
+                    returned,
+                    request.page_size.unwrap_or(self.page_size),
+                );
                 let mut page = Page::new(records);
                 page.vendor_total = listing.total_records;
                 if let Some(next) = &next {
-                    page = page.with_checkpoint(Checkpoint::new(Cursor { next: next.clone() }));
+                    page = page.with_checkpoint(Checkpoint::new(NextLink { next: next.clone() }));
                 }
                 Ok((page, next.map(Some)))
             },

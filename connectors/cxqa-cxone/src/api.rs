@@ -11,6 +11,7 @@ use cxqa_http::{
 };
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -271,4 +272,43 @@ mod tests {
         assert_eq!(info.code.as_deref(), Some("invalid_client"));
         assert!(info.action.contains("access key"));
     }
+}
+
+/// Where an ACD listing (`skip`/`top`, `_links.next`) continues: the next URL, followed as-is.
+#[derive(Debug, serde::Serialize, Deserialize)]
+pub struct NextLink {
+    pub next: String,
+}
+
+impl CxoneApi {
+    /// One page of an ACD/Reporting/Admin listing; None for 204 (no data) or an empty body.
+    pub async fn acd_listing<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        template: &str,
+    ) -> Result<Option<T>, SourceError> {
+        let response = self
+            .http
+            .send(
+                &Request::get(url, template).pass_through(&[204]),
+                &self.auth,
+            )
+            .await?;
+        if response.status == 204 || response.body.is_empty() {
+            return Ok(None);
+        }
+        response
+            .json()
+            .map(Some)
+            .map_err(|detail| SourceError::Decode {
+                vendor: crate::VENDOR.into(),
+                path: template.into(),
+                detail,
+            })
+    }
+}
+
+/// The next page's URL, if the vendor gave one and this page was full (a short page is the last).
+pub fn next_link(next: Option<String>, returned: usize, top: u32) -> Option<String> {
+    next.filter(|n| !n.is_empty() && returned as u64 >= u64::from(top))
 }

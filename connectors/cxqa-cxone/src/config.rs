@@ -184,19 +184,19 @@ impl CxoneConfig {
                     .with_hint("use 1 to 3000"),
             );
         }
-        for (key, value) in [
-            ("agents_page_size", self.agents_page_size),
-            ("contacts_page_size", self.contacts_page_size),
-            ("surveys_page_size", self.surveys_page_size),
-            ("segments_page_size", self.segments_page_size),
-            ("transcript_concurrency", self.transcript_concurrency),
-        ] {
-            if value == 0 {
-                return Err(
-                    ConfigError::new(format!("source.{key}"), "is 0").with_hint("use at least 1")
-                );
-            }
-        }
+        cxqa_core::config::require_positive(
+            "source",
+            &[
+                ("agents_page_size", u64::from(self.agents_page_size)),
+                ("contacts_page_size", u64::from(self.contacts_page_size)),
+                ("surveys_page_size", u64::from(self.surveys_page_size)),
+                ("segments_page_size", u64::from(self.segments_page_size)),
+                (
+                    "transcript_concurrency",
+                    u64::from(self.transcript_concurrency),
+                ),
+            ],
+        )?;
         if !(1..=14).contains(&self.extraction_chunk_days) {
             return Err(
                 ConfigError::new("source.extraction_chunk_days", "out of range").with_hint(

@@ -2,14 +2,14 @@
 //! `updatedSince` and `orderBy=lastUpdateTime asc`, `skip`/`top`, following `_links.next`;
 //! 204 means no data. Also the by-id read surveys use to join their contact.
 
-use crate::api::CxoneApi;
+use crate::api::{CxoneApi, NextLink, next_link};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cxqa_core::model::{Direction, Interaction, InteractionContext, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
 use cxqa_http::Request;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 const COMPLETED: &str = "/incontactapi/services/{version}/contacts/completed";
 const BY_ID: &str = "/incontactapi/services/{version}/contacts/{contactId}";
@@ -149,11 +149,6 @@ impl Contact {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Cursor {
-    next: String,
-}
-
 fn iso(at: DateTime<Utc>) -> String {
     // CXone wants the literal `Z`.
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -208,7 +203,7 @@ impl Source<Interaction> for Contacts {
             .prior
             .checkpoint
             .as_ref()
-            .and_then(Checkpoint::read::<Cursor>)
+            .and_then(Checkpoint::read::<NextLink>)
             .map(|c| c.next);
         paginate(
             resume,
@@ -218,24 +213,9 @@ impl Source<Interaction> for Contacts {
                     Some(url) => url,
                     None => self.first_url(request).await?,
                 };
-                let response = self
-                    .api
-                    .http
-                    .send(
-                        &Request::get(&url, COMPLETED).pass_through(&[204]),
-                        &self.api.auth,
-                    )
-                    .await?;
-                if response.status == 204 || response.body.is_empty() {
+                let Some(listing) = self.api.acd_listing::<Listing>(&url, COMPLETED).await? else {
                     return Ok((Page::new(Vec::new()), None));
-                }
-                let listing: Listing = response.json().map_err(|detail| SourceError::Decode {
-                    vendor: crate::VENDOR.into(),
-                    path: COMPLETED.into(),
-                    detail,
-                })?;
-                let full = listing.completed_contacts.len() as u32
-                    >= request.page_size.unwrap_or(self.page_size);
+                };
                 let extracted_at = Utc::now();
                 let f = &request.filters;
                 let records: Vec<Interaction> = listing
@@ -253,15 +233,16 @@ impl Source<Interaction> for Contacts {
                             || i.division_ids.iter().any(|d| f.divisions.contains(d))
                     })
                     .collect();
-                // Stop when _links.next is absent or the page came back short.
-                let next = listing
-                    .links
-                    .and_then(|l| l.next)
-                    .filter(|n| !n.is_empty() && full);
+                let top = request.page_size.unwrap_or(self.page_size);
+                let next = next_link(
+                    listing.links.and_then(|l| l.next),
+                    listing.completed_contacts.len(),
+                    top,
+                );
                 let mut page = Page::new(records);
                 page.vendor_total = listing.total_records;
                 if let Some(next) = &next {
-                    page = page.with_checkpoint(Checkpoint::new(Cursor { next: next.clone() }));
+                    page = page.with_checkpoint(Checkpoint::new(NextLink { next: next.clone() }));
                 }
                 Ok((page, next.map(Some)))
             },

@@ -24,7 +24,7 @@ use cxqa_core::source::{
     SurveySource, TranscriptSource,
 };
 use cxqa_core::{SourceError, Stream};
-use cxqa_http::{HttpClient, HttpSettings, Request, RetryPolicy};
+use cxqa_http::{HttpClient, HttpSettings, Request};
 use schemars::JsonSchema;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,15 +32,7 @@ use std::time::Duration;
 pub const VENDOR: &str = "cxone";
 
 /// The streams this connector offers (kept equal to what `CxoneConnector` returns by a test).
-pub const STREAMS: &[Stream] = &[
-    Stream::Interactions,
-    Stream::Agents,
-    Stream::AssessmentForms,
-    Stream::Assessments,
-    Stream::Feedback,
-    Stream::Surveys,
-    Stream::Transcripts,
-];
+pub const STREAMS: &[Stream] = &Stream::ALL;
 
 cxqa_core::inventory::submit! {
     ConnectorRegistration {
@@ -74,15 +66,11 @@ pub struct CxoneConnector {
 
 impl CxoneConnector {
     pub fn new(config: &CxoneConfig, context: ConnectorContext) -> Result<Self, ConfigError> {
-        let settings = HttpSettings {
-            timeout: Duration::from_secs(config.timeout_secs),
-            requests_per_minute: Some(config.requests_per_minute),
-            retry: RetryPolicy {
-                retry_after_cap: Duration::from_secs(config.retry_after_cap_secs),
-                ..RetryPolicy::default()
-            },
-            ..HttpSettings::default()
-        };
+        let settings = HttpSettings::paced(
+            config.requests_per_minute,
+            Duration::from_secs(config.timeout_secs),
+            Duration::from_secs(config.retry_after_cap_secs),
+        );
         let http = HttpClient::new(VENDOR, &settings, context.events, Arc::new(CxoneErrors))
             .map_err(|e| ConfigError::new("source", e.to_string()))?;
         let api = CxoneApi::new(

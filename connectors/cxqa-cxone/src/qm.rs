@@ -345,19 +345,15 @@ fn assessment(
                     },
                 });
             }
-            let counted: Vec<(f64, f64)> = question_inputs
-                .iter()
-                .filter(|q| !q.not_applicable)
-                .filter_map(|q| Some((q.points?, q.possible?)))
-                .collect();
+            let totals = score::group_totals(&question_inputs);
             groups.push(AssessedGroup {
                 group_id: section_id,
                 name: section,
                 weight: None,
                 not_applicable: !question_inputs.is_empty()
                     && question_inputs.iter().all(|q| q.not_applicable),
-                score: (!counted.is_empty()).then(|| counted.iter().map(|c| c.0).sum()),
-                max_score: (!counted.is_empty()).then(|| counted.iter().map(|c| c.1).sum()),
+                score: totals.map(|t| t.0),
+                max_score: totals.map(|t| t.1),
                 questions: assessed,
             });
             inputs.push(GroupInput {

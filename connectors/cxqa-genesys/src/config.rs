@@ -166,19 +166,19 @@ impl GenesysConfig {
                     .with_hint("use 1 to 3000"),
             );
         }
-        for (key, value) in [
-            ("users_page_size", self.users_page_size),
-            ("details_page_size", self.details_page_size),
-            ("details_chunk_hours", self.details_chunk_hours),
-            ("transcript_concurrency", self.transcript_concurrency),
-            ("coaching_user_batch", self.coaching_user_batch),
-        ] {
-            if value == 0 {
-                return Err(
-                    ConfigError::new(format!("source.{key}"), "is 0").with_hint("use at least 1")
-                );
-            }
-        }
+        cxqa_core::config::require_positive(
+            "source",
+            &[
+                ("users_page_size", u64::from(self.users_page_size)),
+                ("details_page_size", u64::from(self.details_page_size)),
+                ("details_chunk_hours", u64::from(self.details_chunk_hours)),
+                (
+                    "transcript_concurrency",
+                    u64::from(self.transcript_concurrency),
+                ),
+                ("coaching_user_batch", u64::from(self.coaching_user_batch)),
+            ],
+        )?;
         if self.sentiment_scale <= 0.0 {
             return Err(
                 ConfigError::new("source.sentiment_scale", "must be positive")

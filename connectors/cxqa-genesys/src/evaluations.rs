@@ -396,18 +396,14 @@ pub fn to_assessment(
             });
         }
         let weight = group.weight.unwrap_or(1.0);
-        let counted: Vec<(f64, f64)> = question_inputs
-            .iter()
-            .filter(|q| !q.not_applicable)
-            .filter_map(|q| Some((q.points?, q.possible?)))
-            .collect();
+        let totals = score::group_totals(&question_inputs);
         groups.push(AssessedGroup {
             group_id: group.id.clone(),
             name: group.name.clone(),
             weight: group.weight,
             not_applicable: group_na,
-            score: (!counted.is_empty()).then(|| counted.iter().map(|c| c.0).sum()),
-            max_score: (!counted.is_empty()).then(|| counted.iter().map(|c| c.1).sum()),
+            score: totals.map(|t| t.0),
+            max_score: totals.map(|t| t.1),
             questions,
         });
         inputs.push(GroupInput {

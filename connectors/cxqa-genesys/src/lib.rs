@@ -26,7 +26,7 @@ use cxqa_core::source::{
     SurveySource, TranscriptSource,
 };
 use cxqa_core::{SourceError, Stream};
-use cxqa_http::{HttpClient, HttpSettings, RetryPolicy, TokenCache};
+use cxqa_http::{HttpClient, HttpSettings, TokenCache};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -35,15 +35,7 @@ use std::time::Duration;
 pub const VENDOR: &str = "genesys";
 
 /// The streams this connector offers (kept equal to what `GenesysConnector` returns by a test).
-pub const STREAMS: &[Stream] = &[
-    Stream::Interactions,
-    Stream::Agents,
-    Stream::AssessmentForms,
-    Stream::Assessments,
-    Stream::Feedback,
-    Stream::Surveys,
-    Stream::Transcripts,
-];
+pub const STREAMS: &[Stream] = &Stream::ALL;
 
 cxqa_core::inventory::submit! {
     ConnectorRegistration {
@@ -78,15 +70,11 @@ pub struct GenesysConnector {
 impl GenesysConnector {
     pub fn new(config: GenesysConfig, context: ConnectorContext) -> Result<Self, ConfigError> {
         let hosts = config.hosts()?;
-        let settings = HttpSettings {
-            timeout: Duration::from_secs(config.timeout_secs),
-            requests_per_minute: Some(config.requests_per_minute),
-            retry: RetryPolicy {
-                retry_after_cap: Duration::from_secs(config.retry_after_cap_secs),
-                ..RetryPolicy::default()
-            },
-            ..HttpSettings::default()
-        };
+        let settings = HttpSettings::paced(
+            config.requests_per_minute,
+            Duration::from_secs(config.timeout_secs),
+            Duration::from_secs(config.retry_after_cap_secs),
+        );
         let http = HttpClient::new(VENDOR, &settings, context.events, Arc::new(GenesysErrors))
             .map_err(|e| ConfigError::new("source", e.to_string()))?;
         let tokens = Arc::new(TokenCache::new(

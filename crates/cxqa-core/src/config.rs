@@ -43,6 +43,16 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The first of `(key, value)` that is zero, as an error on `prefix.key`.
+pub fn require_positive(prefix: &str, values: &[(&str, u64)]) -> Result<(), ConfigError> {
+    match values.iter().find(|(_, value)| *value == 0) {
+        Some((key, _)) => {
+            Err(ConfigError::new(join_path(prefix, key), "is 0").with_hint("use at least 1"))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Joins a key prefix and a serde path (`source` + `client_id` → `source.client_id`).
 pub fn join_path(prefix: &str, path: &str) -> String {
     match (prefix.is_empty(), path.is_empty() || path == ".") {

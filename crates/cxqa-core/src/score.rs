@@ -94,6 +94,19 @@ pub struct ScoreOutcome {
     pub failed_kill: bool,
 }
 
+/// Unweighted (points, possible) of the counted questions of one group; None when none counts.
+pub fn group_totals(questions: &[QuestionInput]) -> Option<(f64, f64)> {
+    let counted: Vec<(f64, f64)> = questions
+        .iter()
+        .filter_map(QuestionInput::counted)
+        .collect();
+    (!counted.is_empty()).then(|| {
+        counted
+            .iter()
+            .fold((0.0, 0.0), |(p, m), (a, b)| (p + a, m + b))
+    })
+}
+
 /// Computes the normalized score of one assessment.
 pub fn normalize(groups: &[GroupInput], options: ScoreOptions) -> ScoreOutcome {
     let mut weighted = (0.0, 0.0);

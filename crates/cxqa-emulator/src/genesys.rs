@@ -93,17 +93,7 @@ async fn token(State(state): Shared, headers: HeaderMap, body: String) -> Respon
             "Only client_credentials is supported for this client.",
         );
     }
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| {
-            s.split_once(':')
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-        });
-    let credentials = basic.or_else(|| Some((field("client_id")?, field("client_secret")?)));
+    let credentials = crate::http_util::client_credentials(&headers, &form);
     let client = credentials.and_then(|(id, secret)| {
         CLIENTS
             .iter()

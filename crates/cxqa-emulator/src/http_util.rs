@@ -88,3 +88,28 @@ pub fn page_of<T: Clone>(items: &[T], page_size: u64, page_number: u64) -> Vec<T
     let start = (page_number.max(1) as usize - 1).saturating_mul(size);
     items.iter().skip(start).take(size).cloned().collect()
 }
+
+/// The client id and secret of a token request: from a Basic header, or from the form body
+/// (both are used in practice).
+pub fn client_credentials(
+    headers: &axum::http::HeaderMap,
+    form: &[(String, String)],
+) -> Option<(String, String)> {
+    use base64::Engine;
+    let field = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .or_else(|| Some((field("client_id")?, field("client_secret")?)))
+}

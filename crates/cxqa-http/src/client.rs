@@ -34,6 +34,22 @@ impl Default for HttpSettings {
     }
 }
 
+impl HttpSettings {
+    /// Settings of a vendor connector: paced below `requests_per_minute`, a per-request timeout,
+    /// and a cap on how long a `Retry-After` may ask to wait.
+    pub fn paced(requests_per_minute: u32, timeout: Duration, retry_after_cap: Duration) -> Self {
+        HttpSettings {
+            timeout,
+            requests_per_minute: Some(requests_per_minute),
+            retry: RetryPolicy {
+                retry_after_cap,
+                ..RetryPolicy::default()
+            },
+            ..HttpSettings::default()
+        }
+    }
+}
+
 /// What a vendor's error body says, phrased for the user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VendorErrorInfo {

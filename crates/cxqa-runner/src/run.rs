@@ -27,6 +27,9 @@ pub struct StreamReport {
     pub tombstones: u64,
     /// What the vendor says exists, when the connector reports it.
     pub vendor_total: Option<u64>,
+    /// Records per division id, for streams whose records name divisions.
+    #[serde(default)]
+    pub divisions: std::collections::BTreeMap<String, u64>,
     /// Things the user should know (e.g. far fewer records than the vendor reports).
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -250,6 +253,17 @@ impl StreamRun<'_> {
             }
             self.report.pages += 1;
             self.report.fetched += records.len() as u64;
+            for division in records
+                .iter()
+                .flat_map(|r| r.record["division_ids"].as_array().into_iter().flatten())
+                .filter_map(|d| d.as_str())
+            {
+                *self
+                    .report
+                    .divisions
+                    .entry(division.to_string())
+                    .or_default() += 1;
+            }
             self.report.tombstones += page.tombstones.len() as u64;
             if page.vendor_total.is_some() {
                 self.report.vendor_total = page.vendor_total;

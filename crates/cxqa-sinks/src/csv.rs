@@ -2,7 +2,7 @@
 //! `<dir>/tombstones.csv`, appended; the state in `<dir>/cxqa-state.json`, replaced atomically.
 
 use crate::columns::{NAMES, columns};
-use crate::state_file::StateFile;
+use crate::state_file::{StateFile, append_durably};
 use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
@@ -23,29 +23,22 @@ impl CsvSink {
         if rows.is_empty() {
             return Ok(0);
         }
-        let fresh = !path.exists();
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| SinkError::io(path, e))?;
-        let mut writer = csv::Writer::from_writer(file);
+        let mut writer = csv::Writer::from_writer(Vec::new());
         let fail = |e: csv::Error| SinkError::Io {
             path: path.display().to_string(),
             detail: e.to_string(),
         };
-        if fresh {
+        if !path.exists() {
             writer.write_record(header).map_err(fail)?;
         }
         let count = rows.len() as u64;
         for row in rows {
             writer.write_record(&row).map_err(fail)?;
         }
-        let file = writer.into_inner().map_err(|e| SinkError::Io {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
-        file.sync_data().map_err(|e| SinkError::io(path, e))?;
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| SinkError::Encode(e.to_string()))?;
+        append_durably(path, &bytes)?;
         Ok(count)
     }
 }
@@ -107,5 +100,50 @@ impl Sink for CsvSink {
 
     async fn close(&mut self) -> Result<(), SinkError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Envelope;
+    use cxqa_core::Stream;
+
+    #[tokio::test]
+    async fn writes_the_header_once_and_appends_rows_with_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = StateKey {
+            pipeline: "p".into(),
+            vendor: "v".into(),
+            stream: Stream::Surveys,
+        };
+        let envelope = |id: &str| Envelope {
+            stream: Stream::Surveys,
+            vendor: "v".into(),
+            id: id.into(),
+            modified_at: None,
+            record: serde_json::json!({ "id": id, "csat_score": 80.0, "interaction": { "agent_id": "a1" }, "comment": "fine, \"really\"" }),
+        };
+        for id in ["s1", "s2"] {
+            let mut sink = CsvSink::open(dir.path().to_path_buf()).await.unwrap();
+            let batch = Batch {
+                key: key.clone(),
+                records: vec![envelope(id)],
+                tombstones: vec![],
+                state: StreamState::default(),
+            };
+            assert_eq!(sink.commit(batch).await.unwrap().inserted, 1);
+        }
+        let mut reader = csv::Reader::from_path(dir.path().join("surveys.csv")).unwrap();
+        assert_eq!(
+            reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
+            ["vendor", "id", "interaction_id", "agent_id"]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((&rows[1][1], &rows[1][3], &rows[1][6]), ("s2", "a1", "80"));
+        let record: serde_json::Value = serde_json::from_str(&rows[0][10]).unwrap();
+        assert_eq!(record["comment"], "fine, \"really\"");
+        assert!(dir.path().join("cxqa-state.json").exists());
     }
 }

@@ -2,10 +2,9 @@
 //! in `<dir>/cxqa-state.json`. Append-only: a page re-delivered after a crash appears twice, and
 //! readers keep the last line per (vendor, id).
 
-use crate::state_file::StateFile;
+use crate::state_file::{StateFile, append_durably};
 use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
 use async_trait::async_trait;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub struct JsonlSink {
@@ -35,14 +34,7 @@ impl JsonlSink {
         if count == 0 {
             return Ok(0);
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| SinkError::io(path, e))?;
-        file.write_all(&buffer)
-            .map_err(|e| SinkError::io(path, e))?;
-        file.sync_data().map_err(|e| SinkError::io(path, e))?;
+        append_durably(path, &buffer)?;
         Ok(count)
     }
 }

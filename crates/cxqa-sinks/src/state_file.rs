@@ -41,6 +41,17 @@ impl StateFile {
     }
 }
 
+/// Appends `bytes` to `path` (created if missing) and syncs them to disk before returning.
+pub fn append_durably(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| SinkError::io(path, e))?;
+    file.write_all(bytes).map_err(|e| SinkError::io(path, e))?;
+    file.sync_data().map_err(|e| SinkError::io(path, e))
+}
+
 /// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path`, and
 /// fsyncs the folder, so a crash leaves either the old or the new file, never a torn one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {

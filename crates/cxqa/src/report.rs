@@ -160,6 +160,15 @@ pub fn run_summary(report: &RunReport) -> String {
         ],
         &rows,
     ));
+    for stream in report.streams.iter().filter(|s| !s.divisions.is_empty()) {
+        let counts: Vec<String> = stream
+            .divisions
+            .iter()
+            .map(|(d, n)| format!("{d}: {n}"))
+            .collect();
+        let name = stream.stream.map(|s| s.to_string()).unwrap_or_default();
+        let _ = writeln!(out, "  {name} per division: {}", counts.join(", "));
+    }
     out
 }
 
