@@ -143,3 +143,41 @@ async fn deleted_evaluations_become_tombstones_and_edits_update_once() {
         .collect();
     assert_eq!(changed, vec![edited]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_extraction_refusals_are_waited_out_and_expired_links_fail_clearly() {
+    // The tenant wants 2 s between calls; the connector spaces 1 s, so it is refused (403) and
+    // has to wait and try again.
+    let emu = emulator(Faults::default()).await;
+    emu.set_faults(Faults {
+        data_extraction_spacing_secs: 2,
+        ..emu.faults()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text = pipeline_text(&source("cxone", &emu), &["assessments"], dir.path())
+        .replace(
+            "extraction_spacing_secs = 0",
+            "extraction_spacing_secs = 1\nextraction_chunk_days = 7",
+        )
+        .replace(
+            &format!("from = \"{}\"", crate::support::FROM),
+            "from = \"2026-11-18T00:00:00Z\"",
+        );
+    run(&text).await;
+    assert!(!records(dir.path(), "assessments").is_empty());
+
+    // Links that expire at once: the job is created again, then the run stops with a clear error.
+    emu.set_faults(Faults {
+        data_extraction_spacing_secs: 0,
+        data_extraction_url_secs: 0,
+        ..emu.faults()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text = pipeline_text(&source("cxone", &emu), &["assessments"], dir.path());
+    let pipeline = cxqa_runner::Pipeline::parse(&text, "expired", &|_| None).unwrap();
+    let report = cxqa_runner::run_pipeline(&pipeline, &cxqa_runner::Silent)
+        .await
+        .unwrap();
+    let error = report.streams[0].error.clone().unwrap_or_default();
+    assert!(error.contains("expired three times"), "{error}");
+}

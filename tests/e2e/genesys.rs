@@ -186,3 +186,49 @@ async fn short_tokens_and_rate_limits_lose_and_duplicate_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn result_cap_halving_and_async_jobs_lose_nothing() {
+    let clean = emulator(Faults::default()).await;
+    let clean_dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(
+        &source("genesys", &clean),
+        &["interactions"],
+        clean_dir.path(),
+    ))
+    .await;
+
+    // A cap of 15 results with pages of 10 forces every one-day chunk to be halved (some twice),
+    // and chunks that ended more than a day ago go through async details jobs.
+    let capped = emulator(Faults {
+        details_result_cap: 15,
+        ..Faults::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = pipeline_text(&source("genesys", &capped), &["interactions"], dir.path())
+        .replace(
+            "requests_per_minute = 3000",
+            "requests_per_minute = 3000\nasync_jobs_after_days = 1\njob_poll_interval_ms = 10",
+        )
+        .replace("concurrency = 4\n", "concurrency = 4\npage_size = 10\n");
+    run(&text).await;
+    let stats = capped.stats();
+    assert!(
+        stats
+            .by_route
+            .get("/api/v2/analytics/conversations/details/jobs")
+            .is_some_and(|n| *n > 0),
+        "no async job was used"
+    );
+    assert_eq!(
+        comparable(records(dir.path(), "interactions")),
+        comparable(records(clean_dir.path(), "interactions"))
+    );
+    let ids = line_ids(dir.path(), "interactions");
+    assert_eq!(
+        ids.len(),
+        ids.iter().collect::<BTreeSet<_>>().len(),
+        "no conversation twice"
+    );
+}

@@ -138,6 +138,9 @@ struct Cursor {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     page: u32,
+    /// Start of the last conversation delivered from this chunk (pages are ordered by start).
+    #[serde(default)]
+    delivered_until: Option<DateTime<Utc>>,
 }
 
 fn interval(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
@@ -210,6 +213,7 @@ pub fn conversation_pages<'a>(
         from,
         to: (from + settings.chunk).min(window.to),
         page: 1,
+        delivered_until: None,
     };
     let start = resume
         .and_then(Checkpoint::read::<Cursor>)
@@ -233,19 +237,21 @@ pub fn conversation_pages<'a>(
                 };
                 match outcome {
                     Ok((conversations, chunk_done)) => {
-                        let next = if chunk_done {
-                            (cursor.to < window.to).then(|| first_chunk(cursor.to))
-                        } else {
-                            Some(Cursor {
-                                page: cursor.page + 1,
-                                ..cursor.clone()
-                            })
-                        };
                         let in_chunk = Window::new(cursor.from, cursor.to);
                         let records: Vec<Conversation> = conversations
                             .into_iter()
                             .filter(|c| c.conversation_start.is_some_and(|s| in_chunk.contains(s)))
                             .collect();
+                        let last = records.iter().filter_map(|c| c.conversation_start).max();
+                        let next = if chunk_done {
+                            (cursor.to < window.to).then(|| first_chunk(cursor.to))
+                        } else {
+                            Some(Cursor {
+                                page: cursor.page + 1,
+                                delivered_until: last.max(cursor.delivered_until),
+                                ..cursor.clone()
+                            })
+                        };
                         let mut page = Page::new(records);
                         if let Some(next) = &next {
                             page = page.with_checkpoint(Checkpoint::new(next));
@@ -256,12 +262,18 @@ pub fn conversation_pages<'a>(
                         if is_pagination_cap(&err)
                             && cursor.to - cursor.from > Duration::minutes(2) =>
                     {
-                        let mid = cursor.from + (cursor.to - cursor.from) / 2;
-                        tracing::info!(from = %cursor.from, to = %cursor.to, "details query hit the result cap; halving the chunk");
+                        // Continue after what this chunk already delivered, over half the rest:
+                        // nothing is delivered twice.
+                        let from = cursor
+                            .delivered_until
+                            .map_or(cursor.from, |t| t + Duration::milliseconds(1));
+                        let mid = from + (cursor.to - from) / 2;
+                        tracing::info!(from = %from, to = %cursor.to, "details query hit the result cap; halving the chunk");
                         cursor = Cursor {
-                            from: cursor.from,
+                            from,
                             to: mid,
                             page: 1,
+                            delivered_until: None,
                         };
                     }
                     Err(err) => return Err(err),
@@ -356,6 +368,7 @@ async fn read_job(
         let mut all = Vec::new();
         let mut page = Cursor {
             page: 1,
+            delivered_until: None,
             ..cursor.clone()
         };
         loop {

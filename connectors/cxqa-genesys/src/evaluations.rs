@@ -486,3 +486,133 @@ fn group_weight(group: &GroupInput, mode: cxqa_core::model::WeightMode) -> f64 {
         cxqa_core::model::WeightMode::Unweighted => 1.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn yes_no(id: &str, extra: Value) -> Value {
+        let mut q = json!({ "id": id, "type": "multipleChoiceQuestion", "text": id,
+            "answerOptions": [{ "id": format!("{id}-y"), "text": "Yes", "value": 1 }, { "id": format!("{id}-n"), "text": "No", "value": 0 }] });
+        q.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        q
+    }
+
+    /// The reference's worked example form: G1 (two questions, weight w1), G2 (one, weight w2).
+    fn form(id: &str, mode: &str, w1: f64, w2: f64) -> Form {
+        serde_json::from_value(json!({
+            "id": id, "contextId": "ctx", "name": "QA", "weightMode": mode,
+            "questionGroups": [
+                { "id": "g1", "weight": w1, "questions": [yes_no("q1", json!({ "isKill": true })), yes_no("q2", json!({ "isCritical": true }))] },
+                { "id": "g2", "weight": w2, "naEnabled": true, "questions": [
+                    yes_no("q3", json!({})),
+                    { "id": "q4", "type": "multipleSelectQuestion", "text": "Behaviours", "answerOptions": [],
+                      "multipleSelectOptionQuestions": [
+                        { "id": "o1", "text": "Empathy", "answerOptions": [{ "id": "o1-s", "value": 1 }, { "id": "o1-u", "value": 0 }] },
+                        { "id": "o2", "text": "Clarity", "answerOptions": [{ "id": "o2-s", "value": 1 }, { "id": "o2-u", "value": 0 }] }] }
+                ] }
+            ]
+        }))
+        .unwrap()
+    }
+
+    fn evaluation(form_id: &str, total: f64, q1: &str, q2: &str, g2: Value) -> Evaluation {
+        serde_json::from_value(json!({
+            "id": "e1", "conversation": { "id": "c1" }, "evaluationForm": { "id": form_id }, "status": "FINISHED",
+            "changedDate": "2026-11-14T10:00:00.000Z",
+            "answers": { "totalScore": total, "questionGroupScores": [
+                { "questionGroupId": "g1", "markedNA": false, "questionScores": [
+                    { "questionId": "q1", "answerId": format!("q1-{q1}"), "score": if q1 == "y" { 1 } else { 0 }, "failedKillQuestion": q1 == "n" },
+                    { "questionId": "q2", "answerId": format!("q2-{q2}"), "score": if q2 == "y" { 1 } else { 0 } }] },
+                g2
+            ] }
+        }))
+        .unwrap()
+    }
+
+    fn g2_answered() -> Value {
+        json!({ "questionGroupId": "g2", "markedNA": false, "questionScores": [
+            { "questionId": "q3", "answerId": "q3-y", "score": 1 },
+            { "questionId": "q4", "score": 1, "multipleSelectQuestionOptionScores": [
+                { "questionId": "o1", "answerId": "o1-s", "score": 1 }, { "questionId": "o2", "answerId": "o2-u", "score": 0 }] }] })
+    }
+
+    fn conversation() -> Conversation {
+        serde_json::from_value(json!({ "conversationId": "c1", "divisionIds": ["d1"] })).unwrap()
+    }
+
+    fn assess(form: &Form, e: &Evaluation) -> Assessment {
+        to_assessment(e, form, &conversation(), Utc::now())
+    }
+
+    #[test]
+    fn the_reference_example_with_an_na_group() {
+        // yes/no in G1 (weight 40), G2 (weight 20) marked N/A: 1·40 / 2·40 = 50.
+        let na = json!({ "questionGroupId": "g2", "markedNA": true, "questionScores": [] });
+        let a = assess(
+            &form("v1", "SCALED", 40.0, 20.0),
+            &evaluation("v1", 50.0, "y", "n", na),
+        );
+        assert_eq!(a.normalized_score, Some(50.0));
+        assert!(a.question_groups[1].not_applicable);
+        assert_eq!(a.score_mismatch, None);
+        assert!(a.failed_critical, "q2 is critical and answered No");
+        assert!(!a.failed_kill);
+    }
+
+    #[test]
+    fn weights_change_the_score_and_off_ignores_them() {
+        // G1: yes, yes (2 of 2, w 40); G2: yes + one of two behaviours (2 of 3, w 20).
+        let e = evaluation("v1", 0.0, "y", "y", g2_answered());
+        let scaled = assess(&form("v1", "SCALED", 40.0, 20.0), &e);
+        assert_eq!(
+            scaled.normalized_score,
+            Some(85.7143),
+            "(2·40 + 2·20) / (2·40 + 3·20)"
+        );
+        let other_version = assess(&form("v2", "SCALED", 20.0, 40.0), &e);
+        assert_eq!(
+            other_version.normalized_score,
+            Some(75.0),
+            "(2·20 + 2·40) / (2·20 + 3·40)"
+        );
+        assert_eq!(other_version.form_version.as_deref(), Some("v2"));
+        let off = assess(&form("v1", "OFF", 40.0, 20.0), &e);
+        assert_eq!(off.normalized_score, Some(80.0), "4 of 5 points");
+        assert_eq!(off.vendor_score, Some(0.0));
+        assert!(
+            off.score_mismatch.is_some(),
+            "the vendor's 0 is kept and flagged, not hidden"
+        );
+    }
+
+    #[test]
+    fn multi_select_sums_its_options_and_keeps_the_choices() {
+        let a = assess(
+            &form("v1", "SCALED", 40.0, 20.0),
+            &evaluation("v1", 85.71, "y", "y", g2_answered()),
+        );
+        let q4 = &a.question_groups[1].questions[1];
+        assert_eq!((q4.score, q4.max_score), (Some(1.0), Some(2.0)));
+        assert_eq!(q4.selected_options, vec!["Empathy"]);
+        assert_eq!(
+            a.score_mismatch, None,
+            "85.71 is within the tolerance of 85.7143"
+        );
+    }
+
+    #[test]
+    fn a_failed_kill_question_is_flagged_and_the_vendor_total_compared() {
+        let a = assess(
+            &form("v1", "SCALED", 40.0, 20.0),
+            &evaluation("v1", 0.0, "n", "y", g2_answered()),
+        );
+        assert!(a.failed_kill);
+        assert!(a.question_groups[0].questions[0].failed_kill);
+        assert_eq!(a.normalized_score, Some(57.1429), "(1·40 + 2·20) / (2·40 + 3·20)");
+        assert_eq!(a.score_mismatch.unwrap().vendor_score, 0.0);
+    }
+}

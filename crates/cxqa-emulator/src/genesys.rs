@@ -988,10 +988,11 @@ async fn details_query(
         ));
     }
     let world = state.world.read().expect("world lock");
-    // "Results will only include conversations that started on a day touched by the interval."
+    // Conversations active in the interval, restricted (as the API says) to those "that started
+    // on a day touched by the interval": one that started the day before is left out.
     let day_start = from.duration_trunc(Duration::days(1)).unwrap_or(from);
     let selected = select(&world, &caller, &body, |c| {
-        c.start >= day_start && c.start < to
+        c.start < to && c.end > from && c.start >= day_start
     });
     let page: Vec<Value> = page_of(&selected, page_size, page_number)
         .into_iter()
