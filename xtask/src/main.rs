@@ -5,6 +5,8 @@
 //! - `cargo xtask bench [--scale small|medium|large]`: run every stream of each vendor against the
 //!   emulator with its rate limit at the vendor's ceiling, and report throughput as a ratio of
 //!   that ceiling (written to `target/bench.json` too). Timings are measured, never asserted.
+//! - `cargo xtask sdk-check`: install Genesys' official Python SDK (PyPI) in `target/sdk-venv` and
+//!   run `xtask/sdk_check.py` against the emulator, unchanged but for the host.
 
 // The connectors register themselves when linked.
 use cxqa_cxone as _;
@@ -24,6 +26,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("schema") => schema(),
+        Some("sdk-check") => tokio::runtime::Runtime::new()?.block_on(sdk_check()),
         Some("bench") => {
             let scale = match args.iter().position(|a| a == "--scale") {
                 Some(i) => args
@@ -150,5 +153,50 @@ async fn bench(scale: Scale) -> Result<()> {
     let out = workspace_root().join("target/bench.json");
     std::fs::write(&out, serde_json::to_string_pretty(&results)? + "\n")?;
     println!("written to {}", out.display());
+    Ok(())
+}
+
+async fn sdk_check() -> Result<()> {
+    let root = workspace_root();
+    let venv = root.join("target/sdk-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .context("python3 -m venv")?;
+        anyhow::ensure!(status.success(), "could not create {}", venv.display());
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "PureCloudPlatformClientV2"])
+        .status()
+        .context("pip install")?;
+    anyhow::ensure!(
+        status.success(),
+        "pip could not install PureCloudPlatformClientV2"
+    );
+    let emulator = cxqa_emulator::start(EmulatorConfig {
+        cxone_port: None,
+        ..EmulatorConfig::new()
+    })
+    .await?;
+    let url = emulator.genesys().to_string();
+    let script = root.join("xtask/sdk_check.py");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .env("CXQA_EMULATOR_GENESYS_URL", url)
+            .output()
+    })
+    .await??;
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    anyhow::ensure!(
+        output.status.success(),
+        "the SDK failed against the emulator:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("PureCloudPlatformClientV2 ran against the emulator unchanged but for the host");
+    emulator.stop().await;
     Ok(())
 }

@@ -612,7 +612,11 @@ mod tests {
         );
         assert!(a.failed_kill);
         assert!(a.question_groups[0].questions[0].failed_kill);
-        assert_eq!(a.normalized_score, Some(57.1429), "(1·40 + 2·20) / (2·40 + 3·20)");
+        assert_eq!(
+            a.normalized_score,
+            Some(57.1429),
+            "(1·40 + 2·20) / (2·40 + 3·20)"
+        );
         assert_eq!(a.score_mismatch.unwrap().vendor_score, 0.0);
     }
 }
