@@ -38,8 +38,6 @@ pub const ADMIN_GENESYS_CLIENT: (&str, &str) = ("admin-client", "admin-secret");
 /// The CXone app registration and access key the demo uses.
 pub const DEMO_CXONE: &cxone::Credentials = &cxone::DEMO;
 
-pub use cxone::Credentials as CxoneCredentials;
-
 /// What to emulate.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {

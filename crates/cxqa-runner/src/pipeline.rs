@@ -41,15 +41,6 @@ pub enum PipelineError {
     Config { file: String, error: ConfigError },
 }
 
-impl PipelineError {
-    pub fn config_error(&self) -> Option<&ConfigError> {
-        match self {
-            PipelineError::Config { error, .. } => Some(error),
-            PipelineError::Read { .. } => None,
-        }
-    }
-}
-
 /// A validated pipeline with its connector built (no network I/O has happened yet).
 pub struct Pipeline {
     pub name: String,

@@ -11,7 +11,7 @@ use cxqa_cxone as _;
 use cxqa_genesys as _;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use cxqa_runner::{Pipeline, PipelineError};
+use cxqa_runner::Pipeline;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -171,11 +171,9 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
     }
 }
 
+/// An unreadable or invalid pipeline file is bad input (exit 2).
 fn load(path: &Path) -> Result<Pipeline, Failure> {
-    Pipeline::load(path).map_err(|err| match err {
-        PipelineError::Config { .. } => Failure::BadInput(err.to_string()),
-        PipelineError::Read { .. } => Failure::BadInput(err.to_string()),
-    })
+    Pipeline::load(path).map_err(|err| Failure::BadInput(err.to_string()))
 }
 
 async fn run(pipeline: &Pipeline, summary_json: Option<&Path>) -> Result<(), Failure> {
