@@ -1,24 +1,15 @@
 //! The CXone connector end to end, and the promise that the model is vendor-neutral.
 
-use crate::support::{comparable, emulator, pipeline_text, records, run, source, tombstones};
+use crate::support::{ALL, comparable, emulator, pipeline_text, records, run, source, tombstones};
 use cxqa_core::Stream;
 use cxqa_emulator::{Faults, TimePasses};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const ALL: [&str; 7] = [
-    "agents",
-    "assessment_forms",
-    "interactions",
-    "assessments",
-    "feedback",
-    "surveys",
-    "transcripts",
-];
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_stream_normalizes_and_matches_its_snapshot() {
-    let dir = crate::support::snapshot_every_stream("cxone", &ALL).await; // The rubric fetch: every assessment has its questions and a score core computed that agrees
+    let dir = crate::support::snapshot_every_stream("cxone", &ALL).await;
+    // The rubric fetch: every assessment has its questions and a score core computed that agrees
     // with CXone's percentage (the emulated tenant zeroes failed critical questions as CXone does).
     let assessments = records(dir.path(), "assessments");
     assert!(

@@ -1,21 +1,11 @@
 //! The Genesys connector end to end: emulator → connector → runner → JSONL.
 
 use crate::support::{
-    comparable, emulator, line_ids, pipeline_text, records, run, source, tombstones,
+    ALL, comparable, emulator, line_ids, pipeline_text, records, run, source, tombstones,
 };
 use cxqa_emulator::Faults;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-const ALL: [&str; 7] = [
-    "agents",
-    "assessment_forms",
-    "interactions",
-    "assessments",
-    "feedback",
-    "surveys",
-    "transcripts",
-];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_stream_normalizes_and_matches_its_snapshot() {

@@ -7,6 +7,17 @@ use std::path::Path;
 
 /// The end of the emulator's history in every test: fixed, so snapshots are stable.
 pub const ANCHOR: &str = "2026-11-20T12:00:00Z";
+/// Every stream, as pipeline files name them.
+pub const ALL: [&str; 7] = [
+    "agents",
+    "assessment_forms",
+    "interactions",
+    "assessments",
+    "feedback",
+    "surveys",
+    "transcripts",
+];
+
 /// The seven days before the anchor.
 pub const FROM: &str = "2026-11-13T12:00:00Z";
 
