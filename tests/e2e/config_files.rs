@@ -32,7 +32,7 @@ fn examples() -> Vec<std::path::PathBuf> {
 fn committed_schema_is_fresh() {
     let committed = std::fs::read_to_string(workspace_root().join("config/schema.json")).unwrap();
     assert!(
-        committed == cxqa_runner::schema::pipeline_schema_json(),
+        committed == cxqa_runner::pipeline::pipeline_schema_json(),
         "config/schema.json is stale: run `cargo xtask schema` and commit it"
     );
 }

@@ -1,6 +1,8 @@
 //! The CXone connector end to end, and the promise that the model is vendor-neutral.
 
-use crate::support::{ALL, comparable, emulator, pipeline_text, records, run, source, tombstones};
+use crate::support::{
+    ALL, comparable, emulator, pipeline_text, records, run, source, source_with, tombstones,
+};
 use cxqa_core::Stream;
 use cxqa_emulator::{Faults, TimePasses};
 use serde_json::Value;
@@ -34,20 +36,6 @@ async fn every_stream_normalizes_and_matches_its_snapshot() {
     );
 }
 
-fn record_schema(stream: Stream) -> Value {
-    use cxqa_core::model::*;
-    let schema = match stream {
-        Stream::Interactions => schemars::schema_for!(Interaction),
-        Stream::Agents => schemars::schema_for!(Agent),
-        Stream::AssessmentForms => schemars::schema_for!(AssessmentForm),
-        Stream::Assessments => schemars::schema_for!(Assessment),
-        Stream::Feedback => schemars::schema_for!(Feedback),
-        Stream::Surveys => schemars::schema_for!(Survey),
-        Stream::Transcripts => schemars::schema_for!(Transcript),
-    };
-    serde_json::to_value(schema).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn one_pipeline_two_vendors_same_record_schema() {
     let emu = emulator(Faults::default()).await;
@@ -59,7 +47,10 @@ async fn one_pipeline_two_vendors_same_record_schema() {
         outputs.insert(vendor, dir);
     }
     for stream in Stream::ALL {
-        let validator = jsonschema::validator_for(&record_schema(stream)).unwrap();
+        let validator = jsonschema::validator_for(
+            &serde_json::to_value(cxqa_core::model::record_schema(stream)).unwrap(),
+        )
+        .unwrap();
         for (vendor, dir) in &outputs {
             let all = records(dir.path(), stream.as_str());
             assert!(!all.is_empty(), "{vendor} produced no {stream}");
@@ -83,8 +74,10 @@ async fn one_pipeline_two_vendors_same_record_schema() {
 async fn deleted_evaluations_become_tombstones_and_edits_update_once() {
     let emu = emulator(Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let text = pipeline_text(&source("cxone", &emu), &["assessments"], dir.path())
-        .replace("concurrency = 4\n", "concurrency = 4\nincremental = true\n");
+    let text = pipeline_text(&source("cxone", &emu), &["assessments"], dir.path()).replace(
+        "\nconcurrency = 4\n",
+        "\nconcurrency = 4\nincremental = true\n",
+    );
     run(&text).await;
     let first: BTreeMap<String, Value> = comparable(records(dir.path(), "assessments"))
         .into_iter()
@@ -145,15 +138,15 @@ async fn data_extraction_refusals_are_waited_out_and_expired_links_fail_clearly(
         ..emu.faults()
     });
     let dir = tempfile::tempdir().unwrap();
-    let text = pipeline_text(&source("cxone", &emu), &["assessments"], dir.path())
-        .replace(
-            "extraction_spacing_secs = 0",
-            "extraction_spacing_secs = 1\nextraction_chunk_days = 7",
-        )
-        .replace(
-            &format!("from = \"{}\"", crate::support::FROM),
-            "from = \"2026-11-18T00:00:00Z\"",
-        );
+    let spaced_source = source_with(
+        "cxone",
+        &emu,
+        &[("extraction_spacing_secs", 1), ("extraction_chunk_days", 7)],
+    );
+    let text = pipeline_text(&spaced_source, &["assessments"], dir.path()).replace(
+        &format!("from = \"{}\"", crate::support::FROM),
+        "from = \"2026-11-18T00:00:00Z\"",
+    );
     run(&text).await;
     assert!(!records(dir.path(), "assessments").is_empty());
 

@@ -1,7 +1,8 @@
 //! The Genesys connector end to end: emulator → connector → runner → JSONL.
 
 use crate::support::{
-    ALL, comparable, emulator, line_ids, pipeline_text, records, run, source, tombstones,
+    ALL, comparable, emulator, line_ids, pipeline_text, records, run, source, source_with,
+    tombstones,
 };
 use cxqa_emulator::Faults;
 use serde_json::Value;
@@ -122,8 +123,8 @@ async fn keyword_and_sentiment_filters_narrow_transcripts() {
     let emu = emulator(Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let text = pipeline_text(&source("genesys", &emu), &["transcripts"], dir.path()).replace(
-        "concurrency = 4\n",
-        "concurrency = 4\n[extract.filters]\nkeywords = [\"REFUND!\"]\nsentiment = { max = 0.0 }\n",
+        "\nconcurrency = 4\n",
+        "\nconcurrency = 4\n[extract.filters]\nkeywords = [\"REFUND!\"]\nsentiment = { max = 0.0 }\n",
     );
     run(&text).await;
     let transcripts = records(dir.path(), "transcripts");
@@ -196,12 +197,13 @@ async fn result_cap_halving_and_async_jobs_lose_nothing() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let text = pipeline_text(&source("genesys", &capped), &["interactions"], dir.path())
-        .replace(
-            "requests_per_minute = 3000",
-            "requests_per_minute = 3000\nasync_jobs_after_days = 1\njob_poll_interval_ms = 10",
-        )
-        .replace("concurrency = 4\n", "concurrency = 4\npage_size = 10\n");
+    let capped_source = source_with(
+        "genesys",
+        &capped,
+        &[("async_jobs_after_days", 1), ("job_poll_interval_ms", 10)],
+    );
+    let text = pipeline_text(&capped_source, &["interactions"], dir.path())
+        .replace("\nconcurrency = 4\n", "\nconcurrency = 4\npage_size = 10\n");
     run(&text).await;
     let stats = capped.stats();
     assert!(

@@ -1,10 +1,10 @@
 //! cxqa's end-to-end tests: one binary, one module per concern.
 
-// Linking a connector crate is what registers it, here as in the `cxqa` binary.
-use cxqa_cxone as _;
-use cxqa_genesys as _;
+// Linking the connector crates is what registers them, here as in the `cxqa` binary.
+use cxqa_connectors as _;
 
 mod architecture;
+mod behaviour;
 mod config_files;
 mod cxone;
 mod genesys;

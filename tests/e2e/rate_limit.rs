@@ -16,7 +16,7 @@ async fn sixty_a_minute_refuses_the_impatient_and_serves_the_patient() {
     cxqa_http::install_crypto_provider();
     let raw = reqwest::Client::new();
     let token: serde_json::Value = raw
-        .post(format!("{}/oauth/token", emu.genesys()))
+        .post(format!("{}/oauth/token", emu.url("genesys")))
         .basic_auth("admin-client", Some("admin-secret"))
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -26,7 +26,7 @@ async fn sixty_a_minute_refuses_the_impatient_and_serves_the_patient() {
         .await
         .unwrap();
     let token = token["access_token"].as_str().unwrap().to_string();
-    let url = format!("{}/api/v2/authorization/divisions", emu.genesys());
+    let url = format!("{}/api/v2/authorization/divisions", emu.url("genesys"));
     for _ in 0..60 {
         assert_eq!(
             raw.get(&url)

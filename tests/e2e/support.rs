@@ -33,18 +33,34 @@ pub async fn emulator(faults: Faults) -> RunningEmulator {
     cxqa_emulator::start(config).await.unwrap()
 }
 
-/// The `[source]` table for a vendor served by `emulator`.
+/// Settings relaxed in tests wherever a demo `[source]` has them: the test emulator neither
+/// limits rates nor spaces Data Extraction calls.
+const TEST_PACING: [(&str, i64); 3] = [
+    ("requests_per_minute", 3000),
+    ("extraction_spacing_secs", 0),
+    ("extraction_poll_ms", 20),
+];
+
+/// The demo pipeline of `vendor` (`config/demo-<vendor>.toml`), None when it has none.
+pub fn demo_pipeline(vendor: &str) -> Option<String> {
+    std::fs::read_to_string(crate::workspace_root().join(format!("config/demo-{vendor}.toml"))).ok()
+}
+
+/// The `[source]` table for a vendor served by `emulator`: the demo pipeline's, test-paced.
 pub fn source(vendor: &str, emulator: &RunningEmulator) -> String {
-    match vendor {
-        "genesys" => format!(
-            "vendor = \"genesys\"\nbase_url = \"{}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\nrequests_per_minute = 3000",
-            emulator.genesys()
-        ),
-        _ => format!(
-            "vendor = \"cxone\"\nissuer = \"{}\"\nclient_id = \"demo-app\"\nclient_secret = \"demo-app-secret\"\naccess_key_id = \"DEMOACCESSKEY==\"\naccess_key_secret = \"demo-access-key-secret\"\nrequests_per_minute = 3000\nextraction_spacing_secs = 0\nextraction_poll_ms = 20",
-            emulator.cxone()
-        ),
+    let demo =
+        demo_pipeline(vendor).unwrap_or_else(|| panic!("config/demo-{vendor}.toml is missing"));
+    cxqa_runner::pipeline::emulator_source(&demo, vendor, emulator.url(vendor), &TEST_PACING)
+        .unwrap_or_else(|e| panic!("config/demo-{vendor}.toml: {e}"))
+}
+
+/// [`source`] with `settings` set (added or replaced).
+pub fn source_with(vendor: &str, emulator: &RunningEmulator, settings: &[(&str, i64)]) -> String {
+    let mut table: toml::Table = toml::from_str(&source(vendor, emulator)).unwrap();
+    for (key, value) in settings {
+        table.insert(key.to_string(), toml::Value::Integer(*value));
     }
+    toml::to_string(&table).unwrap()
 }
 
 /// A pipeline over the fixed week into JSONL files under `dir`.

@@ -5,12 +5,14 @@
 //! - `cargo xtask bench [--scale small|medium|large]`: run every stream of each vendor against the
 //!   emulator with its rate limit at the vendor's ceiling, and report throughput as a ratio of
 //!   that ceiling (written to `target/bench.json` too). Timings are measured, never asserted.
+//! - `cargo xtask new-connector <name>`: scaffold a connector crate and link it (one line).
 //! - `cargo xtask sdk-check`: install Genesys' official Python SDK (PyPI) in `target/sdk-venv` and
 //!   run `xtask/sdk_check.py` against the emulator, unchanged but for the host.
 
+mod new_connector;
+
 // The connectors register themselves when linked.
-use cxqa_cxone as _;
-use cxqa_genesys as _;
+use cxqa_connectors as _;
 
 use anyhow::{Context, Result, bail};
 use cxqa_emulator::{EmulatorConfig, Faults, Scale};
@@ -26,6 +28,10 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("schema") => schema(),
+        Some("new-connector") => match args.get(1) {
+            Some(name) => new_connector::new_connector(&workspace_root(), name),
+            None => bail!("usage: cargo xtask new-connector <name>"),
+        },
         Some("sdk-check") => tokio::runtime::Runtime::new()?.block_on(sdk_check()),
         Some("bench") => {
             let scale = match args.iter().position(|a| a == "--scale") {
@@ -42,6 +48,12 @@ fn main() -> Result<()> {
             eprintln!("usage: cargo xtask schema            # regenerate config/schema.json");
             eprintln!(
                 "       cargo xtask bench [--scale S]  # throughput against the emulator's rate-limit ceiling"
+            );
+            eprintln!(
+                "       cargo xtask new-connector NAME # scaffold connectors/cxqa-NAME and link it"
+            );
+            eprintln!(
+                "       cargo xtask sdk-check          # Genesys' Python SDK against the emulator"
             );
             std::process::exit(2);
         }
@@ -81,19 +93,18 @@ fn schema() -> Result<()> {
     Ok(())
 }
 
-const STREAMS: &str = "[\"agents\", \"assessment_forms\", \"interactions\", \"assessments\", \"feedback\", \"surveys\", \"transcripts\"]";
-
-fn source(vendor: &str, emulator: &cxqa_emulator::RunningEmulator) -> String {
-    match vendor {
-        "genesys" => format!(
-            "vendor = \"genesys\"\nbase_url = \"{}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\nrequests_per_minute = {CEILING}\ntranscript_concurrency = 4",
-            emulator.genesys()
-        ),
-        _ => format!(
-            "vendor = \"cxone\"\nissuer = \"{}\"\nclient_id = \"demo-app\"\nclient_secret = \"demo-app-secret\"\naccess_key_id = \"DEMOACCESSKEY==\"\naccess_key_secret = \"demo-access-key-secret\"\nrequests_per_minute = {CEILING}\nextraction_spacing_secs = 1\nextraction_poll_ms = 200\nextraction_chunk_days = 7",
-            emulator.cxone()
-        ),
-    }
+/// The demo `[source]` of `vendor` (config/demo-<vendor>.toml), at the ceiling.
+fn source(vendor: &str, emulator: &cxqa_emulator::RunningEmulator) -> Result<String> {
+    let path = workspace_root().join(format!("config/demo-{vendor}.toml"));
+    let demo =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    cxqa_runner::pipeline::emulator_source(
+        &demo,
+        vendor,
+        emulator.url(vendor),
+        &[("requests_per_minute", i64::from(CEILING))],
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 async fn bench(scale: Scale) -> Result<()> {
@@ -101,7 +112,7 @@ async fn bench(scale: Scale) -> Result<()> {
     println!(
         "vendor    records  requests  429s  seconds  req/min  ratio to the {CEILING}/min ceiling  records/s"
     );
-    for vendor in ["genesys", "cxone"] {
+    for vendor in cxqa_emulator::vendors() {
         let config = EmulatorConfig {
             scale,
             // The vendor's ceiling, per client, over a sliding minute; extraction spacing shortened.
@@ -113,10 +124,16 @@ async fn bench(scale: Scale) -> Result<()> {
             ..EmulatorConfig::new()
         };
         let emulator = cxqa_emulator::start(config).await?;
+        let streams: Vec<&str> = cxqa_core::connector::find(vendor)
+            .with_context(|| format!("no connector is registered for `{vendor}`"))?
+            .streams
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
         let dir = tempfile::tempdir()?;
         let text = format!(
-            "[source]\n{}\n\n[extract]\nstreams = {STREAMS}\nwindow = \"P7D\"\nconcurrency = 4\n\n[sink]\nkind = \"sqlite\"\npath = \"{}\"\n",
-            source(vendor, &emulator),
+            "[source]\n{}\n\n[extract]\nstreams = {streams:?}\nwindow = \"P7D\"\nconcurrency = 4\n\n[sink]\nkind = \"sqlite\"\npath = \"{}\"\n",
+            source(vendor, &emulator)?,
             dir.path().join("bench.sqlite").display()
         );
         let pipeline = cxqa_runner::Pipeline::parse(&text, "bench", &|_| None)
@@ -176,12 +193,8 @@ async fn sdk_check() -> Result<()> {
         status.success(),
         "pip could not install PureCloudPlatformClientV2"
     );
-    let emulator = cxqa_emulator::start(EmulatorConfig {
-        cxone_port: None,
-        ..EmulatorConfig::new()
-    })
-    .await?;
-    let url = emulator.genesys().to_string();
+    let emulator = cxqa_emulator::start(EmulatorConfig::only("genesys")).await?;
+    let url = emulator.url("genesys").to_string();
     let script = root.join("xtask/sdk_check.py");
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)

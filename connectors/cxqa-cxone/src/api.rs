@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use base64::Engine;
 use cxqa_core::SourceError;
 use cxqa_http::{
-    Auth, HeaderMap, HttpClient, Request, Token, TokenCache, TokenSource, VendorErrorInfo,
-    VendorErrors, default_action,
+    Auth, BearerTokens, HeaderMap, HttpClient, Request, Token, TokenCache, TokenSource,
+    VendorErrorInfo, VendorErrors, default_action,
 };
 use secrecy::SecretString;
 use serde::Deserialize;

@@ -219,14 +219,13 @@ pub fn conversation_pages<'a>(
         .and_then(Checkpoint::read::<Cursor>)
         .filter(|c| c.from >= window.from && c.to <= window.to)
         .unwrap_or_else(|| first_chunk(window.from));
-    let start = (start.from < window.to).then_some(start);
+    if start.from >= window.to {
+        return Box::pin(futures::stream::empty());
+    }
     paginate(
         start,
         request.max_pages,
-        move |cursor: Option<Cursor>| async move {
-            let Some(mut cursor) = cursor else {
-                return Ok((Page::new(Vec::new()), None));
-            };
+        move |mut cursor: Cursor| async move {
             loop {
                 let outcome = if cursor.page == 1 && uses_jobs(settings, cursor.to) {
                     read_job(api, settings, request, focus, &cursor)
@@ -256,7 +255,7 @@ pub fn conversation_pages<'a>(
                         if let Some(next) = &next {
                             page = page.with_checkpoint(Checkpoint::new(next));
                         }
-                        return Ok((page, Some(next)));
+                        return Ok((page, next));
                     }
                     Err(err)
                         if is_pagination_cap(&err)

@@ -36,6 +36,19 @@ record!(Feedback, Stream::Feedback);
 record!(Survey, Stream::Surveys);
 record!(Transcript, Stream::Transcripts);
 
+/// The JSON Schema of one stream's records.
+pub fn record_schema(stream: Stream) -> schemars::Schema {
+    match stream {
+        Stream::Interactions => schemars::schema_for!(Interaction),
+        Stream::Agents => schemars::schema_for!(Agent),
+        Stream::AssessmentForms => schemars::schema_for!(AssessmentForm),
+        Stream::Assessments => schemars::schema_for!(Assessment),
+        Stream::Feedback => schemars::schema_for!(Feedback),
+        Stream::Surveys => schemars::schema_for!(Survey),
+        Stream::Transcripts => schemars::schema_for!(Transcript),
+    }
+}
+
 /// Direction of an interaction as seen from the contact center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

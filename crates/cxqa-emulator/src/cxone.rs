@@ -32,6 +32,13 @@ pub const DEMO: Credentials = Credentials {
     access_key_secret: "demo-access-key-secret",
 };
 
+pub const DEMO_CREDENTIALS: &[(&str, &str)] = &[
+    ("client_id", DEMO.client_id),
+    ("client_secret", DEMO.client_secret),
+    ("access_key_id", DEMO.access_key_id),
+    ("access_key_secret", DEMO.access_key_secret),
+];
+
 const ACD: [&str; 2] = [
     "/incontactapi/services/{version}",
     "/inContactAPI/services/{version}",
@@ -79,7 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 fn base(state: &AppState) -> String {
-    state.cxone_url.read().expect("url lock").clone()
+    state.url("cxone")
 }
 
 // ---------------------------------------------------------------- auth and discovery

@@ -53,9 +53,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Genesys demo client credentials: (client id, secret). This one sees Home and EMEA only.
-pub const CLIENTS: [(&str, &str); 2] =
-    [crate::DEMO_GENESYS_CLIENT, ("admin-client", "admin-secret")];
+/// The OAuth client the demo uses: it sees the Home and EMEA divisions, not Restricted.
+pub const DEMO_CLIENT: (&str, &str) = ("demo-client", "demo-secret");
+/// An OAuth client that sees every division.
+pub const ADMIN_CLIENT: (&str, &str) = ("admin-client", "admin-secret");
+/// The clients the token endpoint accepts: (client id, secret).
+pub const CLIENTS: [(&str, &str); 2] = [DEMO_CLIENT, ADMIN_CLIENT];
+pub const DEMO_CREDENTIALS: &[(&str, &str)] = &[
+    ("client_id", DEMO_CLIENT.0),
+    ("client_secret", DEMO_CLIENT.1),
+];
 
 fn not_found(what: &str) -> Response {
     genesys_error(
@@ -1270,7 +1277,7 @@ async fn transcript_url(
     let expires = Utc::now().timestamp() + state.faults().transcript_url_secs as i64;
     let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(format!("{}|{}|{expires}", c.id, communication_id));
-    let base = state.genesys_url.read().expect("url lock").clone();
+    let base = state.url("genesys");
     Json(json!({ "url": format!("{base}/transcripts/{key}?X-Amz-Expires={}&X-Amz-Signature=emulated", state.faults().transcript_url_secs) })).into_response()
 }
 

@@ -26,17 +26,32 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use state::AppState;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// The Genesys OAuth client the demo uses: it sees the Home and EMEA divisions, not Restricted.
-pub const DEMO_GENESYS_CLIENT: (&str, &str) = ("demo-client", "demo-secret");
-/// A Genesys OAuth client that sees every division.
-pub const ADMIN_GENESYS_CLIENT: (&str, &str) = ("admin-client", "admin-secret");
-/// The CXone app registration and access key the demo uses.
-pub const DEMO_CXONE: &cxone::Credentials = &cxone::DEMO;
+/// The vendors the emulator speaks, each with the router that renders the world in its API.
+const SERVERS: [(&str, VendorRouter); 2] = [("cxone", cxone::router), ("genesys", genesys::router)];
+
+/// Builds one vendor's routes over the shared state.
+type VendorRouter = fn(Arc<AppState>) -> Router;
+
+/// Names of the emulated vendors, as cxqa's `[source] vendor` spells them, sorted.
+pub fn vendors() -> Vec<&'static str> {
+    SERVERS.iter().map(|(name, _)| *name).collect()
+}
+
+/// The demo credentials a vendor's server accepts, as (setting, value) pairs in that vendor's
+/// own terms; empty for a vendor the emulator does not speak.
+pub fn demo_credentials(vendor: &str) -> &'static [(&'static str, &'static str)] {
+    match vendor {
+        "cxone" => cxone::DEMO_CREDENTIALS,
+        "genesys" => genesys::DEMO_CREDENTIALS,
+        _ => &[],
+    }
+}
 
 /// What to emulate.
 #[derive(Debug, Clone)]
@@ -46,22 +61,28 @@ pub struct EmulatorConfig {
     /// The end of the generated history; the same seed, scale and anchor give the same data.
     pub anchor: DateTime<Utc>,
     pub faults: Faults,
-    /// Port for Genesys (Some(0) = any free port; None = do not serve Genesys).
-    pub genesys_port: Option<u16>,
-    /// Port for CXone (Some(0) = any free port; None = do not serve CXone).
-    pub cxone_port: Option<u16>,
+    /// The vendors to serve, each on its port (0 = any free port); a vendor not listed is not
+    /// served.
+    pub ports: BTreeMap<String, u16>,
 }
 
 impl EmulatorConfig {
-    /// Seed 7, small scale, history ending an hour ago (on the hour), free ports.
+    /// Seed 7, small scale, history ending an hour ago (on the hour), every vendor on a free port.
     pub fn new() -> Self {
         EmulatorConfig {
             seed: 7,
             scale: Scale::Small,
             anchor: default_anchor(Utc::now()),
             faults: Faults::default(),
-            genesys_port: Some(0),
-            cxone_port: Some(0),
+            ports: vendors().into_iter().map(|v| (v.to_string(), 0)).collect(),
+        }
+    }
+
+    /// The same, serving only `vendor` (on a free port).
+    pub fn only(vendor: &str) -> Self {
+        EmulatorConfig {
+            ports: BTreeMap::from([(vendor.to_string(), 0)]),
+            ..Self::new()
         }
     }
 }
@@ -79,36 +100,30 @@ pub fn default_anchor(now: DateTime<Utc>) -> DateTime<Utc> {
     now.duration_trunc(hour).unwrap_or(now) - hour
 }
 
-/// A running emulator; dropping it (or calling `stop`) shuts both servers down.
+/// A running emulator; dropping it (or calling `stop`) shuts every server down.
 pub struct RunningEmulator {
-    genesys_url: Option<String>,
-    cxone_url: Option<String>,
+    urls: BTreeMap<&'static str, String>,
     state: Arc<AppState>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningEmulator {
-    /// Base URL of the Genesys server (API and login host). Panics if Genesys is not served.
-    pub fn genesys(&self) -> &str {
-        self.genesys_url
-            .as_deref()
-            .expect("the emulator serves Genesys")
+    /// Base URL of a vendor's server (for CXone the issuer and API base, for Genesys the API and
+    /// login host). Panics if the vendor is not served.
+    pub fn url(&self, vendor: &str) -> &str {
+        self.try_url(vendor)
+            .unwrap_or_else(|| panic!("the emulator does not serve `{vendor}`"))
     }
 
-    /// Base URL of the CXone server (issuer and API base). Panics if CXone is not served.
-    pub fn cxone(&self) -> &str {
-        self.cxone_url
-            .as_deref()
-            .expect("the emulator serves CXone")
+    /// Base URL of a vendor's server, None when it is not served.
+    pub fn try_url(&self, vendor: &str) -> Option<&str> {
+        self.urls.get(vendor).map(String::as_str)
     }
 
-    pub fn genesys_url(&self) -> Option<&str> {
-        self.genesys_url.as_deref()
-    }
-
-    pub fn cxone_url(&self) -> Option<&str> {
-        self.cxone_url.as_deref()
+    /// The vendors being served, sorted.
+    pub fn served(&self) -> Vec<&'static str> {
+        self.urls.keys().copied().collect()
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -208,36 +223,44 @@ fn admin(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Binds 127.0.0.1:port when the vendor is to be served.
-fn bind(port: Option<u16>) -> std::io::Result<Option<(String, std::net::TcpListener)>> {
-    let Some(port) = port else { return Ok(None) };
+fn bind(port: u16) -> std::io::Result<(String, std::net::TcpListener)> {
     let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
     listener.set_nonblocking(true)?;
-    Ok(Some((
-        format!("http://{}", listener.local_addr()?),
-        listener,
-    )))
+    Ok((format!("http://{}", listener.local_addr()?), listener))
 }
 
 /// Starts the configured vendors' servers on 127.0.0.1.
 pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
+    if let Some(unknown) = config
+        .ports
+        .keys()
+        .find(|v| !vendors().contains(&v.as_str()))
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "the emulator does not speak `{unknown}`; it speaks {}",
+                vendors().join(", ")
+            ),
+        ));
+    }
     let world = world::World::generate(config.seed, config.scale, config.anchor);
     let state = Arc::new(AppState::new(world, config.faults));
-    let genesys = bind(config.genesys_port)?;
-    let cxone = bind(config.cxone_port)?;
-    let genesys_url = genesys.as_ref().map(|(url, _)| url.clone());
-    let cxone_url = cxone.as_ref().map(|(url, _)| url.clone());
-    *state.genesys_url.write().expect("url lock") = genesys_url.clone().unwrap_or_default();
-    *state.cxone_url.write().expect("url lock") = cxone_url.clone().unwrap_or_default();
+    let mut bound = Vec::new();
+    for (vendor, router) in SERVERS {
+        if let Some(port) = config.ports.get(vendor) {
+            bound.push((vendor, router, bind(*port)?));
+        }
+    }
+    let urls: BTreeMap<&'static str, String> = bound
+        .iter()
+        .map(|(vendor, _, (url, _))| (*vendor, url.clone()))
+        .collect();
+    *state.urls.write().expect("url lock") = urls.clone();
 
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
-    let servers = [
-        (genesys, genesys::router as fn(Arc<AppState>) -> Router),
-        (cxone, cxone::router),
-    ];
-    for (bound, router) in servers {
-        let Some((_, listener)) = bound else { continue };
+    for (_, router, (_, listener)) in bound {
         let app = router(state.clone()).merge(admin(state.clone()));
         let listener = TcpListener::from_std(listener)?;
         let mut stopped = stopped.clone();
@@ -253,10 +276,9 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
             }
         }));
     }
-    tracing::info!(genesys = ?genesys_url, cxone = ?cxone_url, "emulator listening");
+    tracing::info!(?urls, "emulator listening");
     Ok(RunningEmulator {
-        genesys_url,
-        cxone_url,
+        urls,
         state,
         stop,
         tasks,

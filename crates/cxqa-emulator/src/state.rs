@@ -53,7 +53,7 @@ impl Default for Faults {
             malformed_rate: 0.0,
             token_lifetime_secs: 86_400,
             division_visibility: BTreeMap::from([(
-                crate::DEMO_GENESYS_CLIENT.0.to_string(),
+                crate::genesys::DEMO_CLIENT.0.to_string(),
                 vec!["Home".to_string(), "EMEA".to_string()],
             )]),
             data_extraction_spacing_secs: 30,
@@ -118,8 +118,8 @@ pub struct AppState {
     /// Download token → (job id, issued at).
     pub downloads: Mutex<HashMap<String, (String, Instant)>>,
     pub details_jobs: Mutex<HashMap<String, DetailsJob>>,
-    pub genesys_url: RwLock<String>,
-    pub cxone_url: RwLock<String>,
+    /// Base URL per served vendor (discovery documents and pre-signed links name it).
+    pub urls: RwLock<BTreeMap<&'static str, String>>,
 }
 
 impl AppState {
@@ -136,9 +136,18 @@ impl AppState {
             last_extraction_call: Mutex::new(None),
             downloads: Mutex::new(HashMap::new()),
             details_jobs: Mutex::new(HashMap::new()),
-            genesys_url: RwLock::new(String::new()),
-            cxone_url: RwLock::new(String::new()),
+            urls: RwLock::new(BTreeMap::new()),
         }
+    }
+
+    /// The base URL a vendor's server was bound to.
+    pub fn url(&self, vendor: &str) -> String {
+        self.urls
+            .read()
+            .expect("url lock")
+            .get(vendor)
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn faults(&self) -> Faults {

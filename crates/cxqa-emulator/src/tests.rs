@@ -46,11 +46,11 @@ async fn get(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) {
 
 async fn cxone_token(http: &reqwest::Client, base: &str) -> Value {
     http.post(format!("{base}/auth/token"))
-        .basic_auth(DEMO_CXONE.client_id, Some(DEMO_CXONE.client_secret))
+        .basic_auth(cxone::DEMO.client_id, Some(cxone::DEMO.client_secret))
         .form(&[
             ("grant_type", "password"),
-            ("username", DEMO_CXONE.access_key_id),
-            ("password", DEMO_CXONE.access_key_secret),
+            ("username", cxone::DEMO.access_key_id),
+            ("password", cxone::DEMO.access_key_secret),
         ])
         .send()
         .await
@@ -65,12 +65,12 @@ async fn genesys_tokens_accept_basic_and_form_credentials_and_refuse_bad_ones() 
     let emu = emulator(Faults::default()).await;
     let http = client();
     assert!(
-        !genesys_token(&http, emu.genesys(), DEMO_GENESYS_CLIENT)
+        !genesys_token(&http, emu.url("genesys"), genesys::DEMO_CLIENT)
             .await
             .is_empty()
     );
     let form: Value = http
-        .post(format!("{}/oauth/token", emu.genesys()))
+        .post(format!("{}/oauth/token", emu.url("genesys")))
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", "demo-client"),
@@ -85,7 +85,7 @@ async fn genesys_tokens_accept_basic_and_form_credentials_and_refuse_bad_ones() 
     assert_eq!(form["token_type"], "bearer");
     assert_eq!(form["expires_in"], 86_400);
     let bad = http
-        .post(format!("{}/oauth/token", emu.genesys()))
+        .post(format!("{}/oauth/token", emu.url("genesys")))
         .basic_auth("demo-client", Some("wrong"))
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -107,22 +107,31 @@ async fn genesys_401_bodies_distinguish_missing_and_expired_tokens() {
     let http = client();
     let (status, body) = get(
         &http,
-        &format!("{}/api/v2/users", emu.genesys()),
+        &format!("{}/api/v2/users", emu.url("genesys")),
         "nonsense",
     )
     .await;
     assert_eq!(status, 401);
     assert_eq!(body["code"], "authentication.required");
     assert_eq!(body["status"], 401);
-    let token = genesys_token(&http, emu.genesys(), DEMO_GENESYS_CLIENT).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::DEMO_CLIENT).await;
     assert_eq!(
-        get(&http, &format!("{}/api/v2/users", emu.genesys()), &token)
-            .await
-            .0,
+        get(
+            &http,
+            &format!("{}/api/v2/users", emu.url("genesys")),
+            &token
+        )
+        .await
+        .0,
         200
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (status, body) = get(&http, &format!("{}/api/v2/users", emu.genesys()), &token).await;
+    let (status, body) = get(
+        &http,
+        &format!("{}/api/v2/users", emu.url("genesys")),
+        &token,
+    )
+    .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (401, Some("credentials.expired"))
@@ -133,11 +142,11 @@ async fn genesys_401_bodies_distinguish_missing_and_expired_tokens() {
 async fn genesys_classic_listing_pages_end_when_next_uri_disappears() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let token = genesys_token(&http, emu.genesys(), DEMO_GENESYS_CLIENT).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::DEMO_CLIENT).await;
     let mut next = Some("/api/v2/users?pageSize=3&state=any".to_string());
     let (mut seen, mut pages, mut total) = (0, 0, 0);
     while let Some(path) = next {
-        let (status, body) = get(&http, &format!("{}{path}", emu.genesys()), &token).await;
+        let (status, body) = get(&http, &format!("{}{path}", emu.url("genesys")), &token).await;
         assert_eq!(status, 200);
         for key in [
             "pageSize",
@@ -164,12 +173,12 @@ async fn genesys_classic_listing_pages_end_when_next_uri_disappears() {
 async fn genesys_evaluations_query_requires_an_id_and_omits_answers_unless_asked() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let token = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
     let (status, body) = get(
         &http,
         &format!(
             "{}/api/v2/quality/evaluations/query?startTime=2026-11-01T00:00:00Z",
-            emu.genesys()
+            emu.url("genesys")
         ),
         &token,
     )
@@ -180,7 +189,7 @@ async fn genesys_evaluations_query_requires_an_id_and_omits_answers_unless_asked
 
     let users = get(
         &http,
-        &format!("{}/api/v2/users?pageSize=100", emu.genesys()),
+        &format!("{}/api/v2/users?pageSize=100", emu.url("genesys")),
         &token,
     )
     .await
@@ -190,13 +199,13 @@ async fn genesys_evaluations_query_requires_an_id_and_omits_answers_unless_asked
         &http,
         &format!(
             "{}/api/v2/quality/evaluations/query?agentUserId={agent}&pageSize=100",
-            emu.genesys()
+            emu.url("genesys")
         ),
         &token,
     )
     .await
     .1;
-    let with = get(&http, &format!("{}/api/v2/quality/evaluations/query?agentUserId={agent}&pageSize=100&expandAnswerTotalScores=true", emu.genesys()), &token).await.1;
+    let with = get(&http, &format!("{}/api/v2/quality/evaluations/query?agentUserId={agent}&pageSize=100&expandAnswerTotalScores=true", emu.url("genesys")), &token).await.1;
     assert!(!bare["entities"].as_array().unwrap().is_empty());
     assert!(bare["entities"][0].get("answers").is_none());
     assert!(with["entities"][0]["answers"]["totalScore"].is_number());
@@ -240,12 +249,12 @@ async fn genesys_details_query_body_paging_covers_total_hits_and_hides_restricte
     let emu = emulator(Faults::default()).await;
     let http = client();
     let interval = "2026-11-13T00:00:00.000Z/2026-11-21T00:00:00.000Z";
-    let admin = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
-    let demo = genesys_token(&http, emu.genesys(), DEMO_GENESYS_CLIENT).await;
-    let (all, total) = details(&http, emu.genesys(), &admin, interval, 25).await;
+    let admin = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
+    let demo = genesys_token(&http, emu.url("genesys"), genesys::DEMO_CLIENT).await;
+    let (all, total) = details(&http, emu.url("genesys"), &admin, interval, 25).await;
     assert_eq!(all.len() as u64, total);
     assert_eq!(total, 140);
-    let (visible, _) = details(&http, emu.genesys(), &demo, interval, 25).await;
+    let (visible, _) = details(&http, emu.url("genesys"), &demo, interval, 25).await;
     assert!(
         visible.len() < all.len(),
         "the demo client must not see the Restricted division"
@@ -274,9 +283,9 @@ async fn genesys_details_query_refuses_pages_past_the_cap_like_the_real_api() {
     })
     .await;
     let http = client();
-    let token = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
     let response = http
-        .post(format!("{}/api/v2/analytics/conversations/details/query", emu.genesys()))
+        .post(format!("{}/api/v2/analytics/conversations/details/query", emu.url("genesys")))
         .bearer_auth(&token)
         .json(&json!({ "interval": "2026-11-13T00:00:00Z/2026-11-21T00:00:00Z", "paging": { "pageSize": 25, "pageNumber": 3 } }))
         .send().await.unwrap();
@@ -294,8 +303,8 @@ async fn genesys_details_query_refuses_pages_past_the_cap_like_the_real_api() {
 async fn genesys_async_jobs_go_queued_to_fulfilled_and_cursor_paging_ends() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let token = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
-    let base = emu.genesys();
+    let token = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
+    let base = emu.url("genesys");
     let job: Value = http
         .post(format!(
             "{base}/api/v2/analytics/conversations/details/jobs"
@@ -355,10 +364,10 @@ async fn genesys_404_and_429_bodies_match_the_reference() {
     })
     .await;
     let http = client();
-    let token = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
     let (status, body) = get(
         &http,
-        &format!("{}/api/v2/quality/surveys/nope", emu.genesys()),
+        &format!("{}/api/v2/quality/surveys/nope", emu.url("genesys")),
         &token,
     )
     .await;
@@ -367,10 +376,15 @@ async fn genesys_404_and_429_bodies_match_the_reference() {
         (404, Some("not.found"), Some(404))
     );
     for _ in 0..2 {
-        get(&http, &format!("{}/api/v2/users", emu.genesys()), &token).await;
+        get(
+            &http,
+            &format!("{}/api/v2/users", emu.url("genesys")),
+            &token,
+        )
+        .await;
     }
     let response = http
-        .get(format!("{}/api/v2/users", emu.genesys()))
+        .get(format!("{}/api/v2/users", emu.url("genesys")))
         .bearer_auth(&token)
         .send()
         .await
@@ -400,16 +414,16 @@ async fn genesys_transcripts_come_from_a_presigned_url_that_expires() {
     })
     .await;
     let http = client();
-    let token = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
     let (all, _) = details(
         &http,
-        emu.genesys(),
+        emu.url("genesys"),
         &token,
         "2026-11-13T00:00:00Z/2026-11-21T00:00:00Z",
         100,
     )
     .await;
-    let base = emu.genesys();
+    let base = emu.url("genesys");
     let mut found = None;
     for c in &all {
         let id = c["conversationId"].as_str().unwrap();
@@ -453,7 +467,7 @@ async fn genesys_transcripts_come_from_a_presigned_url_that_expires() {
 async fn cxone_password_grant_id_token_and_discovery() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let base = emu.cxone();
+    let base = emu.url("cxone");
     let openid: Value = http
         .get(format!("{base}/.well-known/openid-configuration"))
         .send()
@@ -492,10 +506,10 @@ async fn cxone_password_grant_id_token_and_discovery() {
     assert_eq!(discovered["api_endpoint"], base);
     let bad = http
         .post(format!("{base}/auth/token"))
-        .basic_auth(DEMO_CXONE.client_id, Some(DEMO_CXONE.client_secret))
+        .basic_auth(cxone::DEMO.client_id, Some(cxone::DEMO.client_secret))
         .form(&[
             ("grant_type", "password"),
-            ("username", DEMO_CXONE.access_key_id),
+            ("username", cxone::DEMO.access_key_id),
             ("password", "wrong"),
         ])
         .send()
@@ -509,13 +523,13 @@ async fn cxone_password_grant_id_token_and_discovery() {
 async fn cxone_completed_contacts_follow_next_links_then_204() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let token = cxone_token(&http, emu.cxone()).await["access_token"]
+    let token = cxone_token(&http, emu.url("cxone")).await["access_token"]
         .as_str()
         .unwrap()
         .to_string();
     let mut url = Some(format!(
         "{}/incontactapi/services/v34.0/contacts/completed?startDate=2026-11-13T00:00:00Z&endDate=2026-11-21T00:00:00Z&top=50&skip=0&orderBy=lastUpdateTime%20asc",
-        emu.cxone()
+        emu.url("cxone")
     ));
     let (mut rows, mut total) = (0, 0);
     while let Some(next) = url {
@@ -527,7 +541,7 @@ async fn cxone_completed_contacts_follow_next_links_then_204() {
     }
     assert_eq!((rows as u64, total), (140, 140));
     let empty = http
-        .get(format!("{}/incontactapi/services/v34.0/contacts/completed?startDate=2020-01-01T00:00:00Z&endDate=2020-01-02T00:00:00Z", emu.cxone()))
+        .get(format!("{}/incontactapi/services/v34.0/contacts/completed?startDate=2020-01-01T00:00:00Z&endDate=2020-01-02T00:00:00Z", emu.url("cxone")))
         .bearer_auth(&token).send().await.unwrap();
     assert_eq!(empty.status(), 204);
     assert!(empty.bytes().await.unwrap().is_empty());
@@ -542,7 +556,7 @@ async fn cxone_data_extraction_jobs_spacing_csv_and_expiry() {
     })
     .await;
     let http = client();
-    let base = emu.cxone();
+    let base = emu.url("cxone");
     let token = cxone_token(&http, base).await["access_token"]
         .as_str()
         .unwrap()
@@ -594,7 +608,7 @@ async fn cxone_data_extraction_jobs_spacing_csv_and_expiry() {
 async fn cxone_analyzed_segments_cursor_ends_with_an_empty_page_and_transcripts_may_404() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let base = emu.cxone();
+    let base = emu.url("cxone");
     let token = cxone_token(&http, base).await["access_token"]
         .as_str()
         .unwrap()
@@ -631,7 +645,7 @@ async fn cxone_analyzed_segments_cursor_ends_with_an_empty_page_and_transcripts_
 async fn cxone_feedback_search_cursor_ends() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let base = emu.cxone();
+    let base = emu.url("cxone");
     let token = cxone_token(&http, base).await["access_token"]
         .as_str()
         .unwrap()
@@ -658,7 +672,7 @@ async fn cxone_feedback_search_cursor_ends() {
 async fn the_same_seed_serves_byte_identical_responses() {
     async fn sample(emu: &RunningEmulator) -> Vec<Vec<u8>> {
         let http = client();
-        let g = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
+        let g = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
         let mut out = Vec::new();
         for path in [
             "/api/v2/users?pageSize=100&state=any",
@@ -666,7 +680,7 @@ async fn the_same_seed_serves_byte_identical_responses() {
             "/api/v2/authorization/divisions",
         ] {
             out.push(
-                http.get(format!("{}{path}", emu.genesys()))
+                http.get(format!("{}{path}", emu.url("genesys")))
                     .bearer_auth(&g)
                     .send()
                     .await
@@ -678,7 +692,7 @@ async fn the_same_seed_serves_byte_identical_responses() {
             );
         }
         let details = http
-            .post(format!("{}/api/v2/analytics/conversations/details/query", emu.genesys()))
+            .post(format!("{}/api/v2/analytics/conversations/details/query", emu.url("genesys")))
             .bearer_auth(&g)
             .json(&json!({ "interval": "2026-11-13T00:00:00Z/2026-11-21T00:00:00Z", "paging": { "pageSize": 100, "pageNumber": 1 } }))
             .send().await.unwrap().bytes().await.unwrap().to_vec();
@@ -696,7 +710,7 @@ async fn the_same_seed_serves_byte_identical_responses() {
         );
         out.push(details);
         out.push(
-            http.get(format!("{}{path}", emu.genesys()))
+            http.get(format!("{}{path}", emu.url("genesys")))
                 .bearer_auth(&g)
                 .send()
                 .await
@@ -706,14 +720,14 @@ async fn the_same_seed_serves_byte_identical_responses() {
                 .unwrap()
                 .to_vec(),
         );
-        let x = cxone_token(&http, emu.cxone()).await["access_token"]
+        let x = cxone_token(&http, emu.url("cxone")).await["access_token"]
             .as_str()
             .unwrap()
             .to_string();
         out.push(
             http.get(format!(
                 "{}/incontactapi/services/v34.0/agents",
-                emu.cxone()
+                emu.url("cxone")
             ))
             .bearer_auth(&x)
             .send()
@@ -745,7 +759,7 @@ async fn faults_can_be_changed_through_the_admin_endpoint() {
     let emu = emulator(Faults::default()).await;
     let http = client();
     let updated: Value = http
-        .post(format!("{}/admin/faults", emu.genesys()))
+        .post(format!("{}/admin/faults", emu.url("genesys")))
         .json(&json!({ "error_rate": 1.0 }))
         .send()
         .await
@@ -754,21 +768,26 @@ async fn faults_can_be_changed_through_the_admin_endpoint() {
         .await
         .unwrap();
     assert_eq!(updated["error_rate"], 1.0);
-    let token = genesys_token(&http, emu.genesys(), ADMIN_GENESYS_CLIENT).await;
-    let (status, body) = get(&http, &format!("{}/api/v2/users", emu.genesys()), &token).await;
+    let token = genesys_token(&http, emu.url("genesys"), genesys::ADMIN_CLIENT).await;
+    let (status, body) = get(
+        &http,
+        &format!("{}/api/v2/users", emu.url("genesys")),
+        &token,
+    )
+    .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (503, Some("service.unavailable"))
     );
     let bad = http
-        .post(format!("{}/admin/faults", emu.cxone()))
+        .post(format!("{}/admin/faults", emu.url("cxone")))
         .json(&json!({ "eror_rate": 1.0 }))
         .send()
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
     let passed: Value = http
-        .post(format!("{}/admin/time-passes", emu.cxone()))
+        .post(format!("{}/admin/time-passes", emu.url("cxone")))
         .json(&json!({ "edit": 1, "delete": 2 }))
         .send()
         .await

@@ -1,6 +1,5 @@
 use crate::pacing::Pacer;
 use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::token::TokenCache;
 use chrono::Utc;
 use cxqa_core::SourceError;
 use cxqa_core::error::VendorFailure;
@@ -114,7 +113,17 @@ pub enum Auth {
         user: String,
         password: SecretString,
     },
-    Bearer(Arc<TokenCache>),
+    Bearer(Arc<dyn BearerTokens>),
+}
+
+/// Where bearer requests get their token: [`crate::TokenCache`] implements it. A trait keeps
+/// the client independent of how tokens are obtained and cached.
+#[async_trait::async_trait]
+pub trait BearerTokens: Send + Sync {
+    /// A valid token and its generation (pass the generation to [`Self::reject`]).
+    async fn bearer(&self, http: &HttpClient) -> Result<(SecretString, u64), SourceError>;
+    /// The vendor refused the token of `generation` (401): forget it unless already replaced.
+    async fn reject(&self, generation: u64);
 }
 
 /// One logical request; it may be sent several times.

@@ -18,8 +18,8 @@ mod token;
 mod tests;
 
 pub use client::{
-    Auth, Body, GenericErrors, HttpClient, HttpSettings, Request, Response, VendorErrorInfo,
-    VendorErrors, default_action,
+    Auth, BearerTokens, Body, GenericErrors, HttpClient, HttpSettings, Request, Response,
+    VendorErrorInfo, VendorErrors, default_action,
 };
 pub use pacing::Pacer;
 pub use reqwest::Method;

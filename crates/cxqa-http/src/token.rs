@@ -1,4 +1,4 @@
-use crate::client::HttpClient;
+use crate::client::{BearerTokens, HttpClient};
 use async_trait::async_trait;
 use cxqa_core::SourceError;
 use secrecy::SecretString;
@@ -41,9 +41,11 @@ impl TokenCache {
             state: Mutex::new(None),
         }
     }
+}
 
-    /// A valid token and its generation (pass the generation to [`Self::reject`]).
-    pub async fn bearer(&self, http: &HttpClient) -> Result<(SecretString, u64), SourceError> {
+#[async_trait]
+impl BearerTokens for TokenCache {
+    async fn bearer(&self, http: &HttpClient) -> Result<(SecretString, u64), SourceError> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_ref().filter(|c| Instant::now() < c.refresh_at) {
             return Ok((cached.token.clone(), cached.generation));
@@ -66,8 +68,7 @@ impl TokenCache {
         Ok((token.access_token, generation))
     }
 
-    /// The vendor refused the token of `generation` (401): forget it unless already replaced.
-    pub async fn reject(&self, generation: u64) {
+    async fn reject(&self, generation: u64) {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_mut().filter(|c| c.generation == generation) {
             cached.refresh_at = Instant::now();

@@ -1,7 +1,7 @@
 //! The JSONL audit file: one line per HTTP attempt and one per run. Lines carry path templates,
 //! statuses and counts only: no query strings, tokens, secrets or record fields.
 
-use crate::run::RunReport;
+use crate::report::RunReport;
 use chrono::Utc;
 use cxqa_core::events::RequestEvent;
 use serde::Serialize;

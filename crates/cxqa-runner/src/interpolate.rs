@@ -92,7 +92,7 @@ fn expand(
 }
 
 /// Key names whose literal values are treated as secrets even when written in the file.
-fn is_secret_key(path: &str) -> bool {
+pub fn is_secret_key(path: &str) -> bool {
     let key = path.rsplit('.').next().unwrap_or(path).to_lowercase();
     [
         "secret",

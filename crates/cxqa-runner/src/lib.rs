@@ -1,17 +1,21 @@
 //! Runs a pipeline: reads the TOML, builds the connector and the sink, pulls each requested
 //! stream page by page and commits every page with its checkpoint.
+//!
+//! Modules depend on each other in one direction only (a test checks it):
+//! `run` → `pipeline`, `pages`, `requests` → `audit` → `report`; nothing depends on `run`.
 
+pub mod audit;
+pub mod error;
 pub mod extract;
 pub mod interpolate;
+pub mod pages;
 pub mod pipeline;
+pub mod report;
 pub mod requests;
 pub mod run;
 pub mod schema;
 
+pub use error::RunError;
 pub use pipeline::{Pipeline, PipelineError};
-pub use run::{Progress, RunReport, Silent, StreamReport, run, run_observed, run_pipeline};
-pub mod audit;
-pub mod webhook;
-
-/// The sinks crate, for callers that read the store (the demo's report).
-pub use cxqa_sinks as sinks;
+pub use report::{RequestCounts, RunReport, StreamReport};
+pub use run::{Progress, Silent, run, run_observed, run_pipeline};

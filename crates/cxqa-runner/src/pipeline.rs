@@ -32,6 +32,15 @@ pub struct PipelineFile {
     pub audit_log: Option<std::path::PathBuf>,
 }
 
+/// The whole pipeline schema, pretty-printed with a trailing newline (as committed).
+pub fn pipeline_schema_json() -> String {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<PipelineFile>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
+    text.push('\n');
+    text
+}
+
 /// Why a pipeline could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -155,6 +164,43 @@ impl Pipeline {
     }
 }
 
+/// The variable a demo pipeline (`config/demo-<vendor>.toml`) reads the emulator's URL from,
+/// e.g. `CXQA_DEMO_GENESYS_URL`.
+pub fn emulator_url_variable(vendor: &str) -> String {
+    format!("CXQA_DEMO_{}_URL", vendor.to_ascii_uppercase())
+}
+
+/// The `[source]` table of a demo pipeline (`config/demo-<vendor>.toml`, the one home of each
+/// vendor's emulator settings) as TOML text, pointed at `url` and with `overrides` applied to
+/// the settings it already has (tests and benchmarks pace differently from the demo).
+pub fn emulator_source(
+    demo_pipeline: &str,
+    vendor: &str,
+    url: &str,
+    overrides: &[(&str, i64)],
+) -> Result<String, ConfigError> {
+    let document: toml::Table = toml::from_str(demo_pipeline)
+        .map_err(|e| ConfigError::new("", format!("invalid TOML: {e}")))?;
+    let Some(toml::Value::Table(mut source)) = document.get("source").cloned() else {
+        return Err(ConfigError::new(
+            "source",
+            "the demo pipeline has no [source] table",
+        ));
+    };
+    let placeholder = format!("${{{}}}", emulator_url_variable(vendor));
+    for (_, value) in source.iter_mut() {
+        if value.as_str() == Some(placeholder.as_str()) {
+            *value = toml::Value::String(url.to_string());
+        }
+    }
+    for (key, value) in overrides {
+        if let Some(setting) = source.get_mut(*key) {
+            *setting = toml::Value::Integer(*value);
+        }
+    }
+    toml::to_string(&source).map_err(|e| ConfigError::new("source", e.to_string()))
+}
+
 fn vendors() -> String {
     cxqa_core::registry()
         .iter()
@@ -259,6 +305,23 @@ mod tests {
     }
 
     const GOOD: &str = "vendor = \"fakevendor\"\napi_token = \"${FAKE_TOKEN}\"\nregion = \"eu\"";
+
+    #[test]
+    fn emulator_source_fills_the_url_and_overrides_only_existing_settings() {
+        let demo = "[source]\nvendor = \"acme\"\nbase_url = \"${CXQA_DEMO_ACME_URL}\"\nrequests_per_minute = 100\n[extract]\nstreams = []\n";
+        let source = emulator_source(
+            demo,
+            "acme",
+            "http://127.0.0.1:9",
+            &[("requests_per_minute", 3000), ("spacing", 0)],
+        )
+        .unwrap();
+        let table: toml::Table = toml::from_str(&source).unwrap();
+        assert_eq!(table["base_url"].as_str(), Some("http://127.0.0.1:9"));
+        assert_eq!(table["requests_per_minute"].as_integer(), Some(3000));
+        assert!(!table.contains_key("spacing"));
+        assert!(!table.contains_key("streams"));
+    }
 
     #[test]
     fn a_good_pipeline_builds_its_connector() {

@@ -1,8 +1,8 @@
 //! Counts HTTP attempts for the run summary (per stream, by taking snapshots around it).
 
 use crate::audit::AuditLog;
+use crate::report::RequestCounts;
 use cxqa_core::events::{RequestEvent, RequestEventSink};
-use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -14,19 +14,6 @@ pub struct RequestStats {
     rate_limited: AtomicU64,
     waited_ms: AtomicU64,
     audit: OnceLock<Arc<AuditLog>>,
-}
-
-/// A point-in-time copy of the counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct RequestCounts {
-    /// HTTP attempts, retries included.
-    pub requests: u64,
-    /// Attempts after the first of a request.
-    pub retries: u64,
-    /// Responses with status 429.
-    pub rate_limited: u64,
-    /// Time spent waiting for pacing, Retry-After and backoff.
-    pub waited_ms: u64,
 }
 
 impl RequestStats {
@@ -67,17 +54,5 @@ impl RequestEventSink for RequestStats {
             waited_ms = event.waited_ms,
             "request"
         );
-    }
-}
-
-impl std::ops::Sub for RequestCounts {
-    type Output = RequestCounts;
-    fn sub(self, earlier: Self) -> Self {
-        RequestCounts {
-            requests: self.requests - earlier.requests,
-            retries: self.retries - earlier.retries,
-            rate_limited: self.rate_limited - earlier.rate_limited,
-            waited_ms: self.waited_ms - earlier.waited_ms,
-        }
     }
 }

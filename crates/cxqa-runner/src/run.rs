@@ -1,60 +1,14 @@
 //! Orchestration: for each requested stream, pull pages and commit each with its checkpoint.
 
+use crate::error::RunError;
+use crate::pages::{EnvelopePages, envelope_pages};
 use crate::pipeline::Pipeline;
-use crate::requests::RequestCounts;
+use crate::report::{RunReport, StreamReport, reconciliation};
 use chrono::{DateTime, Utc};
-use cxqa_core::connector::Connector;
-use cxqa_core::model::Record;
-use cxqa_core::source::Source;
-use cxqa_core::{ExtractRequest, PriorState, Stream, Window};
-use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState, WriteStats};
+use cxqa_core::{ExtractRequest, PriorState, Stream};
+use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState};
 use futures::StreamExt;
-use serde::Serialize;
 use std::time::{Duration, Instant};
-
-/// What happened to one stream.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct StreamReport {
-    pub stream: Option<Stream>,
-    pub window: Option<Window>,
-    /// Whether the run continued an interrupted one from its checkpoint.
-    pub resumed: bool,
-    pub pages: u64,
-    /// Records received from the vendor.
-    pub fetched: u64,
-    pub written: WriteStats,
-    /// Deletion signals received from the vendor.
-    pub tombstones: u64,
-    /// What the vendor says exists, when the connector reports it.
-    pub vendor_total: Option<u64>,
-    /// Records per division id, for streams whose records name divisions.
-    #[serde(default)]
-    pub divisions: std::collections::BTreeMap<String, u64>,
-    /// Things the user should know (e.g. far fewer records than the vendor reports).
-    #[serde(default)]
-    pub warnings: Vec<String>,
-    pub requests: RequestCounts,
-    pub elapsed_ms: u64,
-    /// The error that stopped the stream; the committed pages are kept and the next run resumes.
-    pub error: Option<String>,
-}
-
-/// What happened in one run.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
-    pub pipeline: String,
-    pub vendor: String,
-    pub started_at: DateTime<Utc>,
-    pub streams: Vec<StreamReport>,
-    pub requests: RequestCounts,
-    pub elapsed_ms: u64,
-}
-
-impl RunReport {
-    pub fn succeeded(&self) -> bool {
-        self.streams.iter().all(|s| s.error.is_none())
-    }
-}
 
 /// Hears how a run advances (progress bars on a terminal).
 pub trait Progress: Send + Sync {
@@ -98,7 +52,7 @@ pub async fn run_observed(
         };
         progress.stream_started(pipeline.vendor, stream);
         if let Err(error) = run_stream(pipeline, sink, &key, now, &mut report, progress).await {
-            let error = pipeline.redactor.redact(&error);
+            let error = pipeline.redactor.redact(&error.to_string());
             tracing::error!(stream = %stream, "{error}");
             report.error = Some(error);
         }
@@ -130,20 +84,6 @@ pub async fn run_observed(
     }
 }
 
-/// Below this share of what the vendor reports, a stream's extraction is called out.
-const RECONCILIATION_SHARE: f64 = 0.95;
-
-fn reconciliation(report: &StreamReport) -> Option<String> {
-    let total = report.vendor_total.filter(|t| *t > 0)?;
-    let seen = report.fetched + report.tombstones;
-    (report.error.is_none() && (seen as f64) < total as f64 * RECONCILIATION_SHARE).then(|| {
-        format!(
-            "extracted {seen} of the {total} records the vendor reports ({:.0}%): the credentials may not see every division, or the filters exclude some",
-            seen as f64 * 100.0 / total as f64
-        )
-    })
-}
-
 fn millis(d: Duration) -> u64 {
     d.as_millis().try_into().unwrap_or(u64::MAX)
 }
@@ -155,33 +95,25 @@ async fn run_stream(
     now: DateTime<Utc>,
     report: &mut StreamReport,
     progress: &dyn Progress,
-) -> Result<(), String> {
-    let state = sink.load_state(key).await.map_err(|e| e.to_string())?;
+) -> Result<(), RunError> {
+    let state = sink.load_state(key).await?;
     let request = plan_request(pipeline, &state, now);
     report.window = Some(request.window);
     report.resumed = state.checkpoint.is_some();
     if report.resumed {
         tracing::info!(stream = %key.stream, "resuming from the last committed page");
     }
-    let connector: &dyn Connector = pipeline.connector.as_ref();
-    let vendor = pipeline.vendor;
+    let pages = envelope_pages(pipeline.connector.as_ref(), key.stream, &request)?;
     let mut run = StreamRun {
         sink,
         key,
-        vendor,
+        vendor: pipeline.vendor,
         state,
         report,
         progress,
     };
-    match key.stream {
-        Stream::Interactions => run.drive(connector.interactions(), &request).await,
-        Stream::Agents => run.drive(connector.agents(), &request).await,
-        Stream::AssessmentForms => run.drive(connector.assessment_forms(), &request).await,
-        Stream::Assessments => run.drive(connector.assessments(), &request).await,
-        Stream::Feedback => run.drive(connector.feedback(), &request).await,
-        Stream::Surveys => run.drive(connector.surveys(), &request).await,
-        Stream::Transcripts => run.drive(connector.transcripts(), &request).await,
-    }
+    run.state.window = Some(request.window);
+    run.drive(pages).await
 }
 
 /// The request for one stream: the configured window, or for a resumed run the interrupted
@@ -225,24 +157,11 @@ struct StreamRun<'a> {
 }
 
 impl StreamRun<'_> {
-    async fn drive<T: Record>(
-        &mut self,
-        source: Option<&dyn Source<T>>,
-        request: &ExtractRequest,
-    ) -> Result<(), String> {
-        let source =
-            source.ok_or_else(|| format!("{} does not offer {}", self.vendor, self.key.stream))?;
-        self.state.window = Some(request.window);
-        let mut pages = source.pages(request);
+    async fn drive(&mut self, mut pages: EnvelopePages<'_>) -> Result<(), RunError> {
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| e.to_string())?;
-            let records = page
-                .records
-                .iter()
-                .map(|record| Envelope::of(self.vendor, record))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?;
-            if let Some(max) = page.records.iter().filter_map(Record::modified_at).max() {
+            let page = page?;
+            let records = page.records;
+            if let Some(max) = records.iter().filter_map(|r| r.modified_at).max() {
                 self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
             }
             self.state.checkpoint = page.checkpoint.clone();
@@ -283,7 +202,7 @@ impl StreamRun<'_> {
         &mut self,
         records: Vec<Envelope>,
         tombstones: Vec<cxqa_core::model::Tombstone>,
-    ) -> Result<(), String> {
+    ) -> Result<(), RunError> {
         let stats = self
             .sink
             .commit(Batch {
@@ -292,29 +211,9 @@ impl StreamRun<'_> {
                 tombstones,
                 state: self.state.clone(),
             })
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         self.report.written += stats;
         Ok(())
-    }
-}
-
-/// Opens any configured sink; the webhook one needs HTTP, so it is built here.
-pub async fn open_sink(pipeline: &Pipeline) -> Result<Box<dyn Sink>, cxqa_sinks::SinkError> {
-    match &pipeline.sink {
-        cxqa_sinks::SinkConfig::Webhook {
-            url,
-            secret,
-            batch_size,
-            state_file,
-        } => Ok(Box::new(crate::webhook::WebhookSink::open(
-            url.clone(),
-            secret.clone(),
-            *batch_size,
-            state_file.clone(),
-            pipeline.requests.clone(),
-        )?)),
-        other => cxqa_sinks::open(other).await,
     }
 }
 
@@ -322,7 +221,7 @@ pub async fn open_sink(pipeline: &Pipeline) -> Result<Box<dyn Sink>, cxqa_sinks:
 pub async fn run_pipeline(
     pipeline: &Pipeline,
     progress: &dyn Progress,
-) -> Result<RunReport, cxqa_sinks::SinkError> {
+) -> Result<RunReport, RunError> {
     let audit = match &pipeline.audit_log {
         Some(path) => {
             let log = std::sync::Arc::new(
@@ -334,7 +233,7 @@ pub async fn run_pipeline(
         }
         None => None,
     };
-    let mut sink = open_sink(pipeline).await?;
+    let mut sink = cxqa_sinks::open(&pipeline.sink, pipeline.requests.clone()).await?;
     tracing::info!(
         pipeline = %pipeline.name,
         vendor = pipeline.vendor,
@@ -356,8 +255,9 @@ mod tests {
     use crate::interpolate::Redactor;
     use crate::requests::RequestStats;
     use async_trait::async_trait;
-    use cxqa_core::connector::CheckReport;
+    use cxqa_core::connector::{CheckReport, Connector};
     use cxqa_core::model::{Agent, AgentState, Interaction};
+    use cxqa_core::source::Source;
     use cxqa_core::source::{AgentSource, InteractionSource, PageStream};
     use cxqa_core::{Checkpoint, Page, SourceError, paginate};
     use cxqa_sinks::{JsonlSink, SinkConfig};

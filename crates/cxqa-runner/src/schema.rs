@@ -1,9 +1,8 @@
-//! The JSON Schema of pipeline files, assembled from the connector registry: `[source]` is a
-//! `oneOf` with one branch per registered vendor. `cargo xtask schema` writes it to
-//! `config/schema.json`, which editors pick up through `#:schema ./schema.json`.
+//! The JSON Schema of `[source]`, assembled from the connector registry: a `oneOf` with one
+//! branch per registered vendor. The whole pipeline schema (`pipeline_schema_json` in `pipeline`)
+//! embeds it; `cargo xtask schema` writes that to `config/schema.json`, which editors pick up
+//! through `#:schema ./schema.json`.
 
-use crate::pipeline::PipelineFile;
-use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator, json_schema};
 
 /// The schema of `[source]`: each vendor's config plus its `vendor` constant.
@@ -40,13 +39,4 @@ pub fn source_schema(generator: &mut SchemaGenerator) -> Schema {
         "description": "The vendor to extract from (`vendor`) and that connector's settings. Switching vendors means changing only this table.",
         "oneOf": branches,
     })
-}
-
-/// The whole pipeline schema, pretty-printed with a trailing newline (as committed).
-pub fn pipeline_schema_json() -> String {
-    let generator = SchemaSettings::draft2020_12().into_generator();
-    let schema = generator.into_root_schema_for::<PipelineFile>();
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
-    text.push('\n');
-    text
 }

@@ -9,12 +9,14 @@ pub mod report;
 mod sqlite;
 mod state_file;
 pub mod upsert;
+mod webhook;
 
 pub use csv::CsvSink;
 pub use jsonl::JsonlSink;
 pub use postgres::PostgresSink;
 pub use sqlite::SqliteSink;
 pub use state_file::{StateFile, write_atomically};
+pub use webhook::{SIGNATURE_HEADER, WebhookSink, signature};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -109,8 +111,11 @@ impl SinkConfig {
     }
 }
 
-/// Opens the sinks that need nothing but storage; the webhook sink is the runner's (it needs HTTP).
-pub async fn open(config: &SinkConfig) -> Result<Box<dyn Sink>, SinkError> {
+/// Opens the configured sink; `events` hears each HTTP attempt of the webhook sink.
+pub async fn open(
+    config: &SinkConfig,
+    events: std::sync::Arc<dyn cxqa_core::events::RequestEventSink>,
+) -> Result<Box<dyn Sink>, SinkError> {
     Ok(match config {
         SinkConfig::Sqlite { path } => Box::new(SqliteSink::open(path.clone())?),
         SinkConfig::Postgres { dsn, schema } => {
@@ -118,11 +123,18 @@ pub async fn open(config: &SinkConfig) -> Result<Box<dyn Sink>, SinkError> {
         }
         SinkConfig::Jsonl { dir } => Box::new(JsonlSink::open(dir.clone()).await?),
         SinkConfig::Csv { dir } => Box::new(CsvSink::open(dir.clone()).await?),
-        SinkConfig::Webhook { .. } => {
-            return Err(SinkError::Unsupported(
-                "the webhook sink is opened by the runner".into(),
-            ));
-        }
+        SinkConfig::Webhook {
+            url,
+            secret,
+            batch_size,
+            state_file,
+        } => Box::new(WebhookSink::open(
+            url.clone(),
+            secret.clone(),
+            *batch_size,
+            state_file.clone(),
+            events,
+        )?),
     })
 }
 
@@ -218,8 +230,6 @@ pub enum SinkError {
     Encode(String),
     #[error("the state in {path} is unreadable ({detail}); move it away to start over")]
     CorruptState { path: String, detail: String },
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 impl SinkError {

@@ -167,18 +167,7 @@ impl Sink for PostgresSink {
                 )
                 .await
                 .map_err(pg_error)?;
-            let stub = serde_json::json!({ "vendor": t.vendor, "id": t.id });
-            let recorded = tx
-                .execute(
-                    &format!(
-                        "INSERT INTO {table} (vendor, id, deleted_at, deleted_reason, record) VALUES ($1, $2, $3, $4, $5)
-                         ON CONFLICT (vendor, id) DO NOTHING"
-                    ),
-                    &[&t.vendor, &t.id, &t.detected_at, &reason, &stub],
-                )
-                .await
-                .map_err(pg_error)?;
-            stats.tombstoned += marked + recorded;
+            stats.tombstoned += marked;
         }
         let state =
             serde_json::to_value(&batch.state).map_err(|e| SinkError::Encode(e.to_string()))?;

@@ -125,15 +125,7 @@ impl SqliteSink {
                 &format!("UPDATE {table} SET deleted_at = ?3, deleted_reason = ?4 WHERE vendor = ?1 AND id = ?2 AND deleted_at IS NULL"),
                 params![t.vendor, t.id, at, reason],
             )?;
-            // A deletion of something never stored is still recorded; nothing is ever removed.
-            let recorded = tx.execute(
-                &format!(
-                    "INSERT INTO {table} (vendor, id, deleted_at, deleted_reason, record) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (vendor, id) DO NOTHING"
-                ),
-                params![t.vendor, t.id, at, reason, serde_json::json!({ "vendor": t.vendor, "id": t.id }).to_string()],
-            )?;
-            stats.tombstoned += (marked + recorded) as u64;
+            stats.tombstoned += marked as u64;
         }
         tx.execute(
             "INSERT INTO cxqa_state (pipeline, vendor, stream, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)

@@ -1,6 +1,8 @@
 //! The one rule every database sink applies when a record arrives again: a newer `modified_at`
 //! replaces, an equal one changes nothing, an older one is ignored and counted. Records without
-//! `modified_at` are compared by payload.
+//! `modified_at` are compared by payload. A tombstone marks a delivered record deleted (never
+//! removing it); one for an id the store never held changes nothing, so a vendor's deletion of
+//! something cxqa never extracted leaves no trace.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

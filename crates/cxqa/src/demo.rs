@@ -5,51 +5,44 @@ use crate::report;
 use cxqa_emulator::{EmulatorConfig, Faults, RunningEmulator, Scale};
 use cxqa_runner::{Pipeline, RunReport};
 
-/// The demo pipelines, compiled in so `cxqa demo` works from any folder.
-const DEMO_PIPELINES: [(&str, &str); 2] = [
-    (
-        "demo-genesys",
-        include_str!("../../../config/demo-genesys.toml"),
-    ),
-    (
-        "demo-cxone",
-        include_str!("../../../config/demo-cxone.toml"),
-    ),
-];
+// The demo pipelines, compiled in by build.rs so `cxqa demo` works from any folder.
+include!(concat!(env!("OUT_DIR"), "/demo_pipelines.rs"));
 
 /// Where the demo pipelines write (see config/demo-*.toml).
 const DEMO_STORE: &str = "cxqa-demo/cxqa.sqlite";
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Vendors {
-    Genesys,
-    Cxone,
-    Both,
-}
 
 fn runtime_error(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(e.to_string())
 }
 
+/// `vendor` is one emulated vendor or `all`; the vendors take consecutive ports from `port`.
 pub async fn emulate(
-    vendors: Vendors,
+    vendor: &str,
     port: u16,
     seed: u64,
     scale: Scale,
     rate_limit: Option<u32>,
 ) -> Result<(), Failure> {
-    let serves = |v: Vendors| vendors == v || vendors == Vendors::Both;
+    let known = cxqa_emulator::vendors();
+    let chosen: Vec<&str> = match vendor {
+        "all" => known.clone(),
+        one if known.contains(&one) => vec![one],
+        other => {
+            return Err(Failure::BadInput(format!(
+                "--vendor `{other}`: the emulator speaks {}; use one of them or `all`",
+                known.join(", ")
+            )));
+        }
+    };
+    let ports = chosen
+        .iter()
+        .zip(0u16..)
+        .map(|(v, i)| (v.to_string(), if port == 0 { 0 } else { port + i }))
+        .collect();
     let config = EmulatorConfig {
         seed,
         scale,
-        genesys_port: serves(Vendors::Genesys).then_some(port),
-        cxone_port: serves(Vendors::Cxone).then(|| {
-            if vendors == Vendors::Both && port != 0 {
-                port + 1
-            } else {
-                port
-            }
-        }),
+        ports,
         faults: Faults {
             rate_limit_per_minute: rate_limit,
             ..Faults::default()
@@ -73,17 +66,15 @@ fn describe(emulator: &RunningEmulator, seed: u64) -> String {
         "cxqa emulator (seed {seed}, history ending {})\n",
         emulator.anchor()
     );
-    if let Some(url) = emulator.genesys_url() {
-        let (id, secret) = cxqa_emulator::DEMO_GENESYS_CLIENT;
+    for vendor in emulator.served() {
+        let credentials: Vec<String> = cxqa_emulator::demo_credentials(vendor)
+            .iter()
+            .map(|(key, value)| format!("{key} = \"{value}\""))
+            .collect();
         out.push_str(&format!(
-            "  Genesys Cloud  base_url = \"{url}\"   client_id = \"{id}\"  client_secret = \"{secret}\"\n"
-        ));
-    }
-    if let Some(url) = emulator.cxone_url() {
-        let c = cxqa_emulator::DEMO_CXONE;
-        out.push_str(&format!(
-            "  NICE CXone     issuer = \"{url}\"   client_id = \"{}\"  client_secret = \"{}\"  access_key_id = \"{}\"  access_key_secret = \"{}\"\n",
-            c.client_id, c.client_secret, c.access_key_id, c.access_key_secret
+            "  {vendor:<8} {}   {}   (config/demo-{vendor}.toml)\n",
+            emulator.url(vendor),
+            credentials.join("  ")
         ));
     }
     out
@@ -107,20 +98,19 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
         .await
         .map_err(|e| runtime_error(format!("cannot start the emulator: {e}")))?;
     eprint!("{}", describe(&emulator, seed));
-    let urls = [
-        ("CXQA_DEMO_GENESYS_URL", emulator.genesys().to_string()),
-        ("CXQA_DEMO_CXONE_URL", emulator.cxone().to_string()),
-    ];
-    let env = |name: &str| {
-        urls.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, url)| url.clone())
-            .or_else(|| std::env::var(name).ok())
-    };
     let mut reports: Vec<RunReport> = Vec::new();
-    for (name, text) in DEMO_PIPELINES {
-        let pipeline = Pipeline::parse(text, name, &env)
-            .map_err(|e| Failure::BadInput(format!("config/{name}.toml: {e}")))?;
+    for (vendor, text) in DEMO_PIPELINES {
+        let Some(url) = emulator.try_url(vendor) else {
+            continue;
+        };
+        let variable = cxqa_runner::pipeline::emulator_url_variable(vendor);
+        let env = |name: &str| {
+            (name == variable)
+                .then(|| url.to_string())
+                .or_else(|| std::env::var(name).ok())
+        };
+        let pipeline = Pipeline::parse(text, &format!("demo-{vendor}"), &env)
+            .map_err(|e| Failure::BadInput(format!("config/demo-{vendor}.toml: {e}")))?;
         let outcome = cxqa_runner::run_pipeline(&pipeline, &crate::progress::Bars::on_stderr())
             .await
             .map_err(runtime_error)?;
@@ -129,7 +119,7 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
     }
     emulator.stop().await;
     let store = std::path::Path::new(DEMO_STORE);
-    let agents = cxqa_runner::sinks::report::agent_quality(store).map_err(runtime_error)?;
+    let agents = cxqa_sinks::report::agent_quality(store).map_err(runtime_error)?;
     println!("{}", report::agent_quality(&agents));
     let mut warnings: Vec<String> = reports
         .iter()
@@ -142,7 +132,7 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
             })
         })
         .collect();
-    warnings.extend(cxqa_runner::sinks::report::quality_warnings(store).map_err(runtime_error)?);
+    warnings.extend(cxqa_sinks::report::quality_warnings(store).map_err(runtime_error)?);
     if !warnings.is_empty() {
         println!("warnings:");
         for warning in &warnings {

@@ -6,9 +6,8 @@ mod demo;
 mod progress;
 mod report;
 
-// Linking a connector crate is what registers it.
-use cxqa_cxone as _;
-use cxqa_genesys as _;
+// Linking the connector crates is what registers them.
+use cxqa_connectors as _;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cxqa_runner::Pipeline;
@@ -55,11 +54,13 @@ enum Command {
     Connectors,
     /// Print the JSON Schema of pipeline files.
     Schema,
-    /// Serve the Genesys Cloud and/or NICE CXone emulator on 127.0.0.1 until Ctrl-C.
+    /// Serve the emulated vendors (Genesys Cloud, NICE CXone) on 127.0.0.1 until Ctrl-C.
     Emulate {
-        #[arg(long, value_enum, default_value_t = demo::Vendors::Both)]
-        vendor: demo::Vendors,
-        /// Port for the first vendor (CXone takes port + 1 with --vendor both); 0 = any free port.
+        /// One vendor (`cxqa connectors` lists them) or `all`.
+        #[arg(long, default_value = "all")]
+        vendor: String,
+        /// Port for the first vendor; the others take the next ports (sorted by name, so with
+        /// `all` CXone takes 8080 and Genesys 8081); 0 = any free port.
         #[arg(long, default_value_t = 8080)]
         port: u16,
         #[arg(long, default_value_t = 7)]
@@ -70,7 +71,7 @@ enum Command {
         #[arg(long)]
         rate_limit: Option<u32>,
     },
-    /// Start the emulator in-process and run both demo pipelines against it.
+    /// Start the emulator in-process and run every demo pipeline (config/demo-*.toml) against it.
     Demo {
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -122,7 +123,7 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Schema => {
-            print!("{}", cxqa_runner::schema::pipeline_schema_json());
+            print!("{}", cxqa_runner::pipeline::pipeline_schema_json());
             Ok(())
         }
         Command::Validate { pipeline } => {
@@ -159,7 +160,7 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             scale,
             rate_limit,
-        } => demo::emulate(vendor, port, seed, scale, rate_limit).await,
+        } => demo::emulate(&vendor, port, seed, scale, rate_limit).await,
         Command::Demo { seed, scale } => demo::demo(seed, scale).await,
         Command::Run {
             pipeline,
@@ -199,15 +200,6 @@ async fn run(pipeline: &Pipeline, summary_json: Option<&Path>) -> Result<(), Fai
 }
 
 fn init_logging(verbose: u8, format: LogFormat) {
-    const OURS: [&str; 7] = [
-        "cxqa",
-        "cxqa_core",
-        "cxqa_http",
-        "cxqa_runner",
-        "cxqa_sinks",
-        "cxqa_genesys",
-        "cxqa_cxone",
-    ];
     // On a terminal the progress bars say what info lines would; keep them from garbling the bars.
     let quiet = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (others, ours) = match verbose {
@@ -216,10 +208,9 @@ fn init_logging(verbose: u8, format: LogFormat) {
         1 => ("warn", "debug"),
         _ => ("debug", "trace"),
     };
-    let directives = std::iter::once(others.to_string())
-        .chain(OURS.iter().map(|c| format!("{c}={ours}")))
-        .collect::<Vec<_>>()
-        .join(",");
+    // A target directive matches every target it prefixes: `cxqa` covers all our crates,
+    // connectors included.
+    let directives = format!("{others},cxqa={ours}");
     let filter = tracing_subscriber::EnvFilter::try_from_env("CXQA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
     let builder = tracing_subscriber::fmt()

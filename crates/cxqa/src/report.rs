@@ -172,7 +172,7 @@ pub fn run_summary(report: &RunReport) -> String {
     out
 }
 
-pub fn agent_quality(rows: &[cxqa_runner::sinks::report::AgentQuality]) -> String {
+pub fn agent_quality(rows: &[cxqa_sinks::report::AgentQuality]) -> String {
     let avg = |v: Option<f64>, n: i64| v.map_or("-".to_string(), |v| format!("{v:.1} ({n})"));
     let rows: Vec<Vec<String>> = rows
         .iter()

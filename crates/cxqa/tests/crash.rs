@@ -12,7 +12,7 @@ fn pipeline(emu: &RunningEmulator, sink: &str, audit: &Path) -> String {
     format!(
         "audit_log = \"{}\"\n[source]\nvendor = \"genesys\"\nbase_url = \"{}\"\nclient_id = \"demo-client\"\nclient_secret = \"${{CRASH_SECRET}}\"\nrequests_per_minute = 3000\ndetails_chunk_hours = 6\n\n[extract]\nstreams = [\"interactions\", \"assessments\", \"surveys\"]\nfrom = \"2026-11-13T12:00:00Z\"\nto = \"2026-11-20T12:00:00Z\"\npage_size = 5\nconcurrency = 2\n\n{sink}\n",
         audit.display(),
-        emu.genesys()
+        emu.url("genesys")
     )
 }
 

@@ -3,9 +3,9 @@
 //! `Idempotency-Key` (SHA-256 of stream and body), so a re-delivered batch is recognisable.
 //! 5xx and timeouts are retried with backoff by the HTTP client; a 4xx fails clearly.
 
+use crate::{Batch, Sink, SinkError, StateFile, StateKey, StreamState, WriteStats};
 use async_trait::async_trait;
 use cxqa_http::{Auth, HttpClient, HttpSettings, Request};
-use cxqa_sinks::{Batch, Sink, SinkError, StateFile, StateKey, StreamState, WriteStats};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -118,8 +118,8 @@ impl Sink for WebhookSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Envelope;
     use cxqa_core::Stream;
-    use cxqa_sinks::Envelope;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, Request as Received, Respond, ResponseTemplate};
 

@@ -1,0 +1,314 @@
+//! The connector behaviour suite: what every connector must do, run for each registered
+//! connector the emulator speaks (it has a `config/demo-<vendor>.toml`). A new connector gets
+//! these tests by registering; nothing here names a vendor.
+
+use crate::support::{ANCHOR, FROM, demo_pipeline, emulator, pipeline_text, records, run, source};
+use cxqa_core::{ExtractRequest, Stream, Window};
+use cxqa_emulator::{Faults, RunningEmulator, TimePasses};
+use cxqa_runner::Pipeline;
+use cxqa_runner::pages::envelope_pages;
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Registered vendors with an emulator and a demo pipeline.
+fn emulated_vendors() -> Vec<&'static str> {
+    cxqa_core::registry()
+        .into_iter()
+        .map(|r| r.vendor)
+        .filter(|v| cxqa_emulator::vendors().contains(v) && demo_pipeline(v).is_some())
+        .collect()
+}
+
+fn offered(vendor: &str) -> Vec<&'static str> {
+    cxqa_core::connector::find(vendor)
+        .unwrap()
+        .streams
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
+fn pipeline(vendor: &str, emu: &RunningEmulator, dir: &std::path::Path) -> Pipeline {
+    let text = pipeline_text(&source(vendor, emu), &offered(vendor), dir);
+    Pipeline::parse(&text, "behaviour", &|_| None).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+#[test]
+fn the_suite_covers_every_emulated_vendor() {
+    let vendors = emulated_vendors();
+    assert!(
+        !vendors.is_empty(),
+        "no connector is emulated: the suite would test nothing"
+    );
+    for file in std::fs::read_dir(crate::workspace_root().join("config")).unwrap() {
+        let name = file.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(vendor) = name
+            .strip_prefix("demo-")
+            .and_then(|n| n.strip_suffix(".toml"))
+        {
+            assert!(
+                vendors.contains(&vendor),
+                "{name}: `{vendor}` is not registered and emulated"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_answers_for_every_offered_stream() {
+    let emu = emulator(Faults::default()).await;
+    for vendor in emulated_vendors() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = pipeline(vendor, &emu, dir.path())
+            .connector
+            .check()
+            .await
+            .unwrap_or_else(|e| panic!("{vendor}: check failed: {e}"));
+        assert!(report.account.is_some(), "{vendor}: check names no account");
+        for stream in offered(vendor) {
+            let found = report.streams.iter().find(|s| s.stream.as_str() == stream);
+            assert!(
+                found.is_some_and(|s| s.ok),
+                "{vendor}: check says {stream} does not answer: {found:?}"
+            );
+        }
+    }
+}
+
+/// One stream read straight from the source: each page's ids and checkpoint.
+async fn read_pages(
+    pipeline: &Pipeline,
+    stream: Stream,
+    request: &ExtractRequest,
+) -> Vec<(Vec<String>, Option<cxqa_core::Checkpoint>)> {
+    let mut pages = envelope_pages(pipeline.connector.as_ref(), stream, request).unwrap();
+    let mut out = Vec::new();
+    let read = async {
+        while let Some(page) = pages.next().await {
+            let page = page.unwrap_or_else(|e| panic!("{stream}: {e}"));
+            let ids = page.records.iter().map(|r| r.id.clone()).collect();
+            out.push((ids, page.checkpoint));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), read)
+        .await
+        .unwrap_or_else(|_| panic!("{stream}: paging did not end within 120 s"));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paging_ends_and_every_checkpoint_resumes_without_loss_or_duplicate() {
+    let emu = emulator(Faults::default()).await;
+    for vendor in emulated_vendors() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = pipeline(vendor, &emu, dir.path());
+        for &stream in &pipeline.extract.streams {
+            let mut request =
+                ExtractRequest::new(Window::new(FROM.parse().unwrap(), ANCHOR.parse().unwrap()));
+            request.page_size = Some(5);
+            let pages = read_pages(&pipeline, stream, &request).await;
+            let all: Vec<&String> = pages.iter().flat_map(|(ids, _)| ids).collect();
+            let distinct: BTreeSet<&String> = all.iter().copied().collect();
+            assert!(!all.is_empty(), "{vendor} {stream}: nothing extracted");
+            assert_eq!(
+                all.len(),
+                distinct.len(),
+                "{vendor} {stream}: a record came twice"
+            );
+            // Every page followed by more records must say where to resume; the first, a middle
+            // one and the last of them are resumed (pages of some streams are many).
+            let followed: Vec<usize> = (0..pages.len())
+                .filter(|&k| pages[k + 1..].iter().any(|(ids, _)| !ids.is_empty()))
+                .collect();
+            let picks: BTreeSet<usize> = [
+                followed.first(),
+                followed.get(followed.len() / 2),
+                followed.last(),
+            ]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+            for k in picks {
+                let checkpoint = pages[k].1.clone().unwrap_or_else(|| {
+                    panic!(
+                        "{vendor} {stream}: page {k} of {} has no checkpoint",
+                        pages.len()
+                    )
+                });
+                let mut resumed = request.clone();
+                resumed.prior.checkpoint = Some(checkpoint);
+                let before: Vec<&String> = pages[..=k].iter().flat_map(|(ids, _)| ids).collect();
+                let after = read_pages(&pipeline, stream, &resumed).await;
+                let mut joined: Vec<&String> = before;
+                joined.extend(after.iter().flat_map(|(ids, _)| ids));
+                let joined_set: BTreeSet<&String> = joined.iter().copied().collect();
+                assert_eq!(
+                    joined_set, distinct,
+                    "{vendor} {stream}: resuming after page {k} lost records"
+                );
+                assert_eq!(
+                    joined.len(),
+                    distinct.len(),
+                    "{vendor} {stream}: resuming after page {k} repeated records"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_record_validates_against_its_stream_schema() {
+    let emu = emulator(Faults::default()).await;
+    for vendor in emulated_vendors() {
+        let dir = tempfile::tempdir().unwrap();
+        run(&pipeline_text(
+            &source(vendor, &emu),
+            &offered(vendor),
+            dir.path(),
+        ))
+        .await;
+        for stream in offered(vendor) {
+            let stream: Stream = stream.parse().unwrap();
+            let schema = serde_json::to_value(cxqa_core::model::record_schema(stream)).unwrap();
+            let validator = jsonschema::validator_for(&schema).unwrap();
+            let all = records(dir.path(), stream.as_str());
+            assert!(!all.is_empty(), "{vendor} produced no {stream}");
+            for record in &all {
+                let errors: Vec<String> = validator
+                    .iter_errors(record)
+                    .map(|e| format!("{e} at {}", e.instance_path()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{vendor} {stream} {}: {errors:?}",
+                    record["id"]
+                );
+                assert_eq!(record["vendor"], vendor);
+            }
+        }
+    }
+}
+
+/// `(id, deleted)` of every row of a stream's table in a SQLite store.
+fn rows(store: &std::path::Path, stream: &str) -> BTreeMap<String, bool> {
+    let db = rusqlite::Connection::open(store).unwrap();
+    let mut query = db
+        .prepare(&format!("SELECT id, deleted_at IS NOT NULL FROM {stream}"))
+        .unwrap();
+    query
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deletions_mark_exactly_the_delivered_records_the_vendor_removed() {
+    for vendor in emulated_vendors() {
+        let emu = emulator(Faults::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("cxqa.sqlite");
+        let text = pipeline_text(&source(vendor, &emu), &offered(vendor), dir.path())
+            .replace(
+                "\nconcurrency = 4\n",
+                "\nconcurrency = 4\nincremental = true\n",
+            )
+            .replace(
+                "kind = \"jsonl\"\ndir = ",
+                &format!(
+                    "kind = \"sqlite\"\npath = {:?}\n# was: ",
+                    store.display().to_string()
+                ),
+            );
+        run(&text).await;
+        let before: BTreeMap<&str, BTreeMap<String, bool>> = offered(vendor)
+            .into_iter()
+            .map(|stream| (stream, rows(&store, stream)))
+            .collect();
+        for (stream, rows) in &before {
+            assert!(
+                rows.values().all(|deleted| !deleted),
+                "{vendor} {stream}: a first run deleted something"
+            );
+        }
+        let passed = emu.time_passes(&TimePasses {
+            delete: 2,
+            retract: 2,
+            ..TimePasses::default()
+        });
+        run(&text).await;
+        let mut deleted = 0;
+        for (stream, earlier) in &before {
+            for (id, now_deleted) in rows(&store, stream) {
+                if now_deleted {
+                    assert!(
+                        earlier.contains_key(&id),
+                        "{vendor} {stream}: {id} deleted but never delivered"
+                    );
+                    deleted += 1;
+                }
+            }
+        }
+        let removed = passed.deleted.len() + passed.retracted.len();
+        assert_eq!(
+            deleted, removed,
+            "{vendor}: records deleted in the store vs evaluations the vendor removed: {passed:?}"
+        );
+    }
+}
+
+/// Whether `text` holds a value the pipeline treats as secret.
+fn leaked(pipeline: &Pipeline, text: &str) -> bool {
+    pipeline.redactor.redact(text) != text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_appear_in_records_reports_or_errors() {
+    let emu = emulator(Faults::default()).await;
+    for vendor in emulated_vendors() {
+        // A good run: nothing it stores or reports holds a secret.
+        let dir = tempfile::tempdir().unwrap();
+        let good = pipeline(vendor, &emu, dir.path());
+        let report = cxqa_runner::run_pipeline(&good, &cxqa_runner::Silent)
+            .await
+            .unwrap();
+        assert!(report.succeeded(), "{vendor}: {report:?}");
+        assert!(!leaked(&good, &serde_json::to_string(&report).unwrap()));
+        for file in std::fs::read_dir(dir.path()).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            assert!(
+                !leaked(&good, &text),
+                "{vendor}: a secret reached the output"
+            );
+        }
+        // Wrong secrets: the refusal names no secret.
+        let mut source: toml::Table = toml::from_str(&source(vendor, &emu)).unwrap();
+        let mut wrong = Vec::new();
+        for (key, value) in source.iter_mut() {
+            if cxqa_runner::interpolate::is_secret_key(key) {
+                let bad = format!("wrong-{key}-behaviour-suite");
+                *value = toml::Value::String(bad.clone());
+                wrong.push(bad);
+            }
+        }
+        assert!(
+            !wrong.is_empty(),
+            "{vendor}: the demo [source] has no secret-named setting"
+        );
+        let text = pipeline_text(
+            &toml::to_string(&source).unwrap(),
+            &offered(vendor),
+            dir.path(),
+        );
+        let bad = Pipeline::parse(&text, "behaviour", &|_| None).unwrap();
+        let error = match bad.connector.check().await {
+            Ok(_) => panic!("{vendor}: wrong credentials were accepted"),
+            Err(error) => error.to_string(),
+        };
+        for secret in &wrong {
+            assert!(!error.contains(secret.as_str()), "{vendor}: {error}");
+        }
+    }
+}
