@@ -232,3 +232,25 @@ fn the_loop_finder_finds_loops() {
     ]);
     assert_eq!(find_cycle(&graph).as_deref(), Some("a → b → c → a"));
 }
+
+#[test]
+fn no_emulator_file_mixes_vendors() {
+    let src = workspace_root().join("crates/cxqa-emulator/src");
+    let vendors = cxqa_emulator::vendors();
+    assert!(vendors.len() > 1, "{vendors:?}");
+    for file in rust_files(&src) {
+        let relative = file.strip_prefix(&src).unwrap();
+        let home = vendors.iter().find(|v| relative.starts_with(v));
+        let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
+        // Declaring a vendor's module is how the crate includes it; nothing else may name one.
+        let code: Vec<&str> = text
+            .lines()
+            .filter(|line| !vendors.iter().any(|v| line.trim() == format!("mod {v};")))
+            .collect();
+        for vendor in vendors.iter().filter(|v| Some(*v) != home) {
+            if let Some(line) = code.iter().find(|line| line.contains(vendor)) {
+                panic!("{} names `{vendor}`: {line}", relative.display());
+            }
+        }
+    }
+}

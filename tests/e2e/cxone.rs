@@ -89,8 +89,8 @@ async fn deleted_evaluations_become_tombstones_and_edits_update_once() {
         delete: 2,
         ..TimePasses::default()
     });
-    let workflow = |genesys_id: &str| {
-        emu.workflow_id(genesys_id)
+    let workflow = |world_id: &str| {
+        emu.evaluation_id("cxone", world_id)
             .expect("the evaluation has a CXone workflow")
     };
     let deleted: Vec<String> = passed.deleted.iter().map(|id| workflow(id)).collect();
@@ -133,10 +133,7 @@ async fn data_extraction_refusals_are_waited_out_and_expired_links_fail_clearly(
     // The tenant wants 2 s between calls; the connector spaces 1 s, so it is refused (403) and
     // has to wait and try again.
     let emu = emulator(Faults::default()).await;
-    emu.set_faults(Faults {
-        data_extraction_spacing_secs: 2,
-        ..emu.faults()
-    });
+    emu.set_faults(emu.faults().with("data_extraction_spacing_secs", 2));
     let dir = tempfile::tempdir().unwrap();
     let spaced_source = source_with(
         "cxone",
@@ -151,11 +148,11 @@ async fn data_extraction_refusals_are_waited_out_and_expired_links_fail_clearly(
     assert!(!records(dir.path(), "assessments").is_empty());
 
     // Links that expire at once: the job is created again, then the run stops with a clear error.
-    emu.set_faults(Faults {
-        data_extraction_spacing_secs: 0,
-        data_extraction_url_secs: 0,
-        ..emu.faults()
-    });
+    emu.set_faults(
+        emu.faults()
+            .with("data_extraction_spacing_secs", 0)
+            .with("data_extraction_url_secs", 0),
+    );
     let dir = tempfile::tempdir().unwrap();
     let text = pipeline_text(&source("cxone", &emu), &["assessments"], dir.path());
     let pipeline = cxqa_runner::Pipeline::parse(&text, "expired", &|_| None).unwrap();

@@ -191,11 +191,7 @@ async fn result_cap_halving_and_async_jobs_lose_nothing() {
 
     // A cap of 15 results with pages of 10 forces every one-day chunk to be halved (some twice),
     // and chunks that ended more than a day ago go through async details jobs.
-    let capped = emulator(Faults {
-        details_result_cap: 15,
-        ..Faults::default()
-    })
-    .await;
+    let capped = emulator(Faults::default().with("details_result_cap", 15)).await;
     let dir = tempfile::tempdir().unwrap();
     let capped_source = source_with(
         "genesys",

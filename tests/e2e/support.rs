@@ -24,10 +24,7 @@ pub const FROM: &str = "2026-11-13T12:00:00Z";
 pub async fn emulator(faults: Faults) -> RunningEmulator {
     let config = EmulatorConfig {
         anchor: ANCHOR.parse().unwrap(),
-        faults: Faults {
-            data_extraction_spacing_secs: 0,
-            ..faults
-        },
+        faults: faults.with("data_extraction_spacing_secs", 0),
         ..EmulatorConfig::new()
     };
     cxqa_emulator::start(config).await.unwrap()

@@ -118,9 +118,9 @@ async fn bench(scale: Scale) -> Result<()> {
             // The vendor's ceiling, per client, over a sliding minute; extraction spacing shortened.
             faults: Faults {
                 rate_limit_per_minute: Some(CEILING),
-                data_extraction_spacing_secs: 1,
                 ..Faults::default()
-            },
+            }
+            .with("data_extraction_spacing_secs", 1),
             ..EmulatorConfig::new()
         };
         let emulator = cxqa_emulator::start(config).await?;

@@ -1,20 +1,23 @@
 //! The gate every vendor API request passes: bearer check, per-client rate limit, latency,
-//! injected 5xx and malformed bodies. Each vendor answers in its own error format.
+//! injected 5xx and malformed bodies. Refusals are rendered by the vendor's [`Wire`].
 
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::response::Response;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Vendor {
-    Genesys,
-    Cxone,
+/// How a vendor answers the gate's refusals, in its own error format. Each vendor module
+/// hands its own to the gate; the gate knows no vendor.
+pub struct Wire {
+    /// (status, error code, message, request path) → the vendor's error response.
+    pub error: fn(StatusCode, &str, &str, &str) -> Response,
+    /// (seconds to wait, requests allowed per window, request path) → the vendor's 429 body; the
+    /// gate adds `Retry-After`.
+    pub rate_limited: fn(u64, u32, &str) -> Response,
 }
 
 /// The authenticated caller, for handlers that scope data by client.
@@ -28,35 +31,6 @@ pub struct Caller {
 impl Caller {
     pub fn sees(&self, division: usize) -> bool {
         self.visible.as_ref().is_none_or(|v| v.contains(&division))
-    }
-}
-
-/// A Genesys `ErrorBody`.
-pub fn genesys_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({
-        "message": message, "code": code, "status": status.as_u16(),
-        "contextId": "emulator", "details": [], "errors": []
-    });
-    (status, axum::Json(body)).into_response()
-}
-
-/// CXone answers in several formats; the gateway-level one carries `icStatusDescription`.
-pub fn cxone_error(status: StatusCode, message: &str, path: &str) -> Response {
-    let body = json!({
-        "timestamp": chrono::Utc::now().timestamp_millis(), "status": status.as_u16(),
-        "error": status.canonical_reason().unwrap_or("Error"), "message": message, "path": path
-    });
-    let mut response = (status, axum::Json(body)).into_response();
-    if let Ok(value) = HeaderValue::from_str(message) {
-        response.headers_mut().insert("icStatusDescription", value);
-    }
-    response
-}
-
-fn error(vendor: Vendor, status: StatusCode, code: &str, message: &str, path: &str) -> Response {
-    match vendor {
-        Vendor::Genesys => genesys_error(status, code, message),
-        Vendor::Cxone => cxone_error(status, message, path),
     }
 }
 
@@ -76,7 +50,7 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 }
 
 pub async fn gate(
-    State((state, vendor)): State<(Arc<AppState>, Vendor)>,
+    State((state, wire)): State<(Arc<AppState>, &'static Wire)>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -90,8 +64,7 @@ pub async fn gate(
     let client_id = match bearer(request.headers()).map(|t| state.authenticate(t)) {
         Some(Ok(client)) => client,
         Some(Err(true)) => {
-            return error(
-                vendor,
+            return (wire.error)(
                 StatusCode::UNAUTHORIZED,
                 "credentials.expired",
                 "The access token has expired.",
@@ -99,8 +72,7 @@ pub async fn gate(
             );
         }
         _ => {
-            return error(
-                vendor,
+            return (wire.error)(
                 StatusCode::UNAUTHORIZED,
                 "authentication.required",
                 "Authentication is required: send a valid bearer token.",
@@ -112,20 +84,7 @@ pub async fn gate(
     if let Err(wait) = state.admit(&client_id) {
         state.stats.lock().expect("stats lock").rate_limited += 1;
         let limit = state.faults().rate_limit_per_minute.unwrap_or(0);
-        let mut response = match vendor {
-            Vendor::Genesys => {
-                let body = json!({
-                    "message": format!("Rate limit exceeded the maximum. Retry the request in [{wait}] seconds"),
-                    "code": "too.many.requests.retry.after", "status": 429,
-                    "messageWithParams": "Rate limit exceeded the maximum. Retry the request in [{retryAfterSeconds}] seconds",
-                    "messageParams": { "retryAfterSeconds": wait.to_string() },
-                    "contextId": "emulator", "details": [], "errors": [],
-                    "limit": { "key": "client.credentials.token.rate.per.minute", "namespace": "platform.api", "value": limit }
-                });
-                (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
-            }
-            Vendor::Cxone => cxone_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &path),
-        };
+        let mut response = (wire.rate_limited)(wait, limit, &path);
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
@@ -139,8 +98,7 @@ pub async fn gate(
     }
     if faults.error_rate > 0.0 && state.draw() < faults.error_rate {
         state.stats.lock().expect("stats lock").injected_errors += 1;
-        return error(
-            vendor,
+        return (wire.error)(
             StatusCode::SERVICE_UNAVAILABLE,
             "service.unavailable",
             "The service is temporarily unavailable.",

@@ -1,5 +1,10 @@
-//! An emulator of the Genesys Cloud and NICE CXone APIs that cxqa uses, serving a deterministic
-//! synthetic organization over real HTTP on 127.0.0.1, with fault injection.
+//! An emulator of the vendor APIs cxqa uses, serving a deterministic synthetic organization over
+//! real HTTP on 127.0.0.1, with fault injection.
+//!
+//! Layout: `world/` is the vendor-neutral organization; each vendor's folder renders it in that
+//! vendor's API, one file per capability like its connector, and registers itself
+//! ([`EmulatedVendor`]); `gate.rs` guards every request and lets the vendor's `Wire` word
+//! refusals; `faults.rs` holds the switches, each vendor declaring its own.
 //!
 //! It speaks the *vendors'* JSON and CSV (exactly as `shared/reference/` describes), never
 //! cxqa's model: it is what the connectors are tested against.
@@ -11,6 +16,7 @@
 #![recursion_limit = "256"]
 
 mod cxone;
+mod faults;
 mod gate;
 mod genesys;
 mod http_util;
@@ -18,7 +24,8 @@ mod rng;
 mod state;
 pub mod world;
 
-pub use state::{Faults, Stats};
+pub use faults::Faults;
+pub use state::Stats;
 pub use world::{Scale, TimePassed, TimePasses};
 
 use axum::extract::State;
@@ -32,25 +39,46 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// The vendors the emulator speaks, each with the router that renders the world in its API.
-const SERVERS: [(&str, VendorRouter); 2] = [("cxone", cxone::router), ("genesys", genesys::router)];
+/// One emulated vendor. Each vendor module registers itself (`inventory`), as connector crates
+/// do; nothing outside the vendor's module knows it.
+pub(crate) struct EmulatedVendor {
+    /// The name cxqa's `[source] vendor` uses.
+    pub name: &'static str,
+    /// Builds the vendor's routes over the shared state.
+    pub router: fn(Arc<AppState>) -> Router,
+    /// The credentials the demo uses, as (setting, value) pairs in the vendor's own terms.
+    pub demo_credentials: &'static [(&'static str, &'static str)],
+    /// Divisions (by name) each of the vendor's clients may see by default.
+    pub division_visibility: &'static [(&'static str, &'static [&'static str])],
+    /// An evaluation's id as the vendor renders it.
+    pub evaluation_id: fn(&world::Evaluation) -> String,
+    /// The vendor's own fault switches read from the flat map, defaults filled in
+    /// ([`faults::parse_switches`] of its `Faults`).
+    pub faults: faults::ParseSwitches,
+}
 
-/// Builds one vendor's routes over the shared state.
-type VendorRouter = fn(Arc<AppState>) -> Router;
+inventory::collect!(EmulatedVendor);
+
+/// Every emulated vendor, sorted by name.
+pub(crate) fn registered() -> Vec<&'static EmulatedVendor> {
+    let mut all: Vec<_> = inventory::iter::<EmulatedVendor>.into_iter().collect();
+    all.sort_by_key(|v| v.name);
+    all
+}
+
+fn find(vendor: &str) -> Option<&'static EmulatedVendor> {
+    registered().into_iter().find(|v| v.name == vendor)
+}
 
 /// Names of the emulated vendors, as cxqa's `[source] vendor` spells them, sorted.
 pub fn vendors() -> Vec<&'static str> {
-    SERVERS.iter().map(|(name, _)| *name).collect()
+    registered().into_iter().map(|v| v.name).collect()
 }
 
 /// The demo credentials a vendor's server accepts, as (setting, value) pairs in that vendor's
 /// own terms; empty for a vendor the emulator does not speak.
 pub fn demo_credentials(vendor: &str) -> &'static [(&'static str, &'static str)] {
-    match vendor {
-        "cxone" => cxone::DEMO_CREDENTIALS,
-        "genesys" => genesys::DEMO_CREDENTIALS,
-        _ => &[],
-    }
+    find(vendor).map_or(&[], |v| v.demo_credentials)
 }
 
 /// What to emulate.
@@ -109,8 +137,8 @@ pub struct RunningEmulator {
 }
 
 impl RunningEmulator {
-    /// Base URL of a vendor's server (for CXone the issuer and API base, for Genesys the API and
-    /// login host). Panics if the vendor is not served.
+    /// Base URL of a vendor's server (whatever hosts the vendor has, login and API alike, are
+    /// served there). Panics if the vendor is not served.
     pub fn url(&self, vendor: &str) -> &str {
         self.try_url(vendor)
             .unwrap_or_else(|| panic!("the emulator does not serve `{vendor}`"))
@@ -142,14 +170,16 @@ impl RunningEmulator {
             .time_passes(change, Utc::now())
     }
 
-    /// The CXone workflow id of an evaluation (the same evaluation rendered for each vendor).
-    pub fn workflow_id(&self, evaluation_id: &str) -> Option<String> {
+    /// The id `vendor` gives the evaluation the world calls `world_id` (the ids "time passes"
+    /// reports): one evaluation is rendered by every vendor, each in its own id scheme.
+    pub fn evaluation_id(&self, vendor: &str, world_id: &str) -> Option<String> {
+        let render = find(vendor)?.evaluation_id;
         let world = self.state.world.read().expect("world lock");
         world
             .evaluations
             .iter()
-            .find(|e| e.id == evaluation_id)
-            .map(|e| e.workflow_id.clone())
+            .find(|e| e.id == world_id)
+            .map(render)
     }
 
     pub fn stats(&self) -> Stats {
@@ -193,7 +223,10 @@ fn admin(state: Arc<AppState>) -> Router {
                 target.insert(key.clone(), value.clone());
             }
         }
-        match serde_json::from_value::<Faults>(current) {
+        match serde_json::from_value::<Faults>(current)
+            .map_err(|e| e.to_string())
+            .and_then(|faults| faults.validate().map(|()| faults))
+        {
             Ok(faults) => {
                 *state.faults.write().expect("faults lock") = faults.clone();
                 Json(faults).into_response()
@@ -244,12 +277,16 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
             ),
         ));
     }
+    config
+        .faults
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let world = world::World::generate(config.seed, config.scale, config.anchor);
     let state = Arc::new(AppState::new(world, config.faults));
     let mut bound = Vec::new();
-    for (vendor, router) in SERVERS {
-        if let Some(port) = config.ports.get(vendor) {
-            bound.push((vendor, router, bind(*port)?));
+    for vendor in registered() {
+        if let Some(port) = config.ports.get(vendor.name) {
+            bound.push((vendor.name, vendor.router, bind(*port)?));
         }
     }
     let urls: BTreeMap<&'static str, String> = bound

@@ -1,69 +1,13 @@
-//! What both vendor servers share: the world, fault settings, issued tokens, rate-limit
+//! What every vendor server shares: the world, fault settings, issued tokens, rate-limit
 //! windows, and counters the admin endpoint reports.
 
+use crate::faults::Faults;
 use crate::rng::Rng;
 use crate::world::World;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
-
-/// Fault injection. Every field can be changed at run time through `POST /admin/faults`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Faults {
-    /// Requests allowed per client per window (a sliding minute by default); None = unlimited.
-    pub rate_limit_per_minute: Option<u32>,
-    /// Length of the rate-limit window in seconds (60 = the vendors' per-minute limits; tests
-    /// shorten it to keep waits short).
-    pub rate_limit_window_secs: u64,
-    /// Fixed latency added to every API response, in milliseconds.
-    pub latency_ms: u64,
-    /// Random extra latency, 0..=jitter_ms.
-    pub jitter_ms: u64,
-    /// Share of API requests answered with a 503 (0.0..=1.0).
-    pub error_rate: f64,
-    /// Share of successful JSON bodies cut in half (0.0..=1.0).
-    pub malformed_rate: f64,
-    /// Lifetime of issued access tokens, in seconds.
-    pub token_lifetime_secs: u64,
-    /// Divisions (by name) each client id may see; a client not listed sees every division.
-    pub division_visibility: BTreeMap<String, Vec<String>>,
-    /// CXone Data Extraction: minimum seconds between job creations per tenant.
-    pub data_extraction_spacing_secs: u64,
-    /// CXone Data Extraction: how long a download URL stays valid, in seconds.
-    pub data_extraction_url_secs: u64,
-    /// Status polls a Data Extraction job answers RUNNING before SUCCEEDED.
-    pub data_extraction_polls: u32,
-    /// Genesys conversation details query: deepest result allowed (pageNumber × pageSize).
-    pub details_result_cap: u64,
-    /// Seconds a Genesys pre-signed transcript URL stays valid.
-    pub transcript_url_secs: u64,
-}
-
-impl Default for Faults {
-    fn default() -> Self {
-        Faults {
-            rate_limit_per_minute: None,
-            rate_limit_window_secs: 60,
-            latency_ms: 0,
-            jitter_ms: 0,
-            error_rate: 0.0,
-            malformed_rate: 0.0,
-            token_lifetime_secs: 86_400,
-            division_visibility: BTreeMap::from([(
-                crate::genesys::DEMO_CLIENT.0.to_string(),
-                vec!["Home".to_string(), "EMEA".to_string()],
-            )]),
-            data_extraction_spacing_secs: 30,
-            data_extraction_url_secs: 30,
-            data_extraction_polls: 1,
-            details_result_cap: 100_000,
-            transcript_url_secs: 300,
-        }
-    }
-}
 
 /// An issued access token.
 #[derive(Debug, Clone)]
@@ -84,28 +28,6 @@ pub struct Stats {
     pub by_route: BTreeMap<String, u64>,
 }
 
-/// A Data Extraction job.
-#[derive(Debug, Clone)]
-pub struct ExtractionJob {
-    pub id: String,
-    pub entity: String,
-    pub start: chrono::NaiveDate,
-    pub end: chrono::NaiveDate,
-    pub polls: u32,
-    pub status: &'static str,
-    pub error: Option<String>,
-}
-
-/// Async conversation-details jobs (Genesys).
-#[derive(Debug, Clone)]
-pub struct DetailsJob {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub polls: u32,
-    pub cancelled: bool,
-    pub client_id: String,
-}
-
 pub struct AppState {
     pub world: RwLock<World>,
     pub faults: RwLock<Faults>,
@@ -113,11 +35,6 @@ pub struct AppState {
     pub windows: Mutex<HashMap<String, VecDeque<Instant>>>,
     pub stats: Mutex<Stats>,
     pub counter: Mutex<Rng>,
-    pub extraction_jobs: Mutex<Vec<ExtractionJob>>,
-    pub last_extraction_call: Mutex<Option<Instant>>,
-    /// Download token → (job id, issued at).
-    pub downloads: Mutex<HashMap<String, (String, Instant)>>,
-    pub details_jobs: Mutex<HashMap<String, DetailsJob>>,
     /// Base URL per served vendor (discovery documents and pre-signed links name it).
     pub urls: RwLock<BTreeMap<&'static str, String>>,
 }
@@ -132,10 +49,6 @@ impl AppState {
             windows: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
             counter: Mutex::new(Rng::new(seed).fork("server")),
-            extraction_jobs: Mutex::new(Vec::new()),
-            last_extraction_call: Mutex::new(None),
-            downloads: Mutex::new(HashMap::new()),
-            details_jobs: Mutex::new(HashMap::new()),
             urls: RwLock::new(BTreeMap::new()),
         }
     }

@@ -89,9 +89,9 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
         // Generous limits and short Data Extraction spacing keep the demo under a minute.
         faults: Faults {
             rate_limit_per_minute: Some(3000),
-            data_extraction_spacing_secs: 1,
             ..Faults::default()
-        },
+        }
+        .with("data_extraction_spacing_secs", 1),
         ..EmulatorConfig::new()
     };
     let emulator = cxqa_emulator::start(config)

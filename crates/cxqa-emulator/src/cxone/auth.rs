@@ -1,0 +1,120 @@
+//! OIDC discovery, tenant discovery (`cxone-configuration`) and the password grant.
+
+use super::*;
+
+/// The demo app registration and access key.
+pub struct Credentials {
+    pub client_id: &'static str,
+    pub client_secret: &'static str,
+    pub access_key_id: &'static str,
+    pub access_key_secret: &'static str,
+}
+
+pub const DEMO: Credentials = Credentials {
+    client_id: "demo-app",
+    client_secret: "demo-app-secret",
+    access_key_id: "DEMOACCESSKEY==",
+    access_key_secret: "demo-access-key-secret",
+};
+
+pub const DEMO_CREDENTIALS: &[(&str, &str)] = &[
+    ("client_id", DEMO.client_id),
+    ("client_secret", DEMO.client_secret),
+    ("access_key_id", DEMO.access_key_id),
+    ("access_key_secret", DEMO.access_key_secret),
+];
+
+pub(super) async fn openid_configuration(State(state): Shared) -> Json<Value> {
+    state.count("/.well-known/openid-configuration");
+    let base = base(&state);
+    Json(json!({
+        "issuer": base, "authorization_endpoint": format!("{base}/auth/authorize"),
+        "token_endpoint": format!("{base}/auth/token"), "jwks_uri": format!("{base}/auth/jwks"),
+        "scopes_supported": ["openid"], "response_types_supported": ["code", "id_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "grant_types_supported": ["authorization_code", "password", "refresh_token"]
+    }))
+}
+
+pub(super) async fn cxone_configuration(State(state): Shared, RawQuery(raw): RawQuery) -> Response {
+    state.count("/.well-known/cxone-configuration");
+    let params = Params::parse(raw.as_deref());
+    let tenant = state.world.read().expect("world lock").tenant_id.clone();
+    if params.get("tenantId") != Some(tenant.as_str()) {
+        return cxone_error(
+            StatusCode::NOT_FOUND,
+            "Unknown tenant",
+            "/.well-known/cxone-configuration",
+        );
+    }
+    let base = base(&state);
+    Json(json!({
+        "private": false, "ui_endpoint": base, "auth_endpoint": base, "api_endpoint": base,
+        "area": "na1", "cluster": "E32", "domain": "niceincontact.com", "acdDomain": "niceincontact.com",
+        "uhDomain": "nice-incontact.com", "tenantId": tenant
+    }))
+    .into_response()
+}
+
+pub(super) fn jwt(claims: &Value) -> String {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        engine.encode(br#"{"alg":"RS256","typ":"JWT","kid":"emulator"}"#),
+        engine.encode(claims.to_string()),
+        engine.encode(b"emulated-signature")
+    )
+}
+
+pub(super) async fn token(State(state): Shared, headers: HeaderMap, body: String) -> Response {
+    state.count("/auth/token");
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let field = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let refuse = |error: &str, text: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": error, "error_description": text })),
+        )
+            .into_response()
+    };
+    let client = crate::http_util::client_credentials(&headers, &form);
+    if client != Some((DEMO.client_id.to_string(), DEMO.client_secret.to_string())) {
+        return refuse("invalid_client", "Client authentication failed");
+    }
+    match field("grant_type").as_deref() {
+        Some("password") => {
+            if field("username").as_deref() != Some(DEMO.access_key_id)
+                || field("password").as_deref() != Some(DEMO.access_key_secret)
+            {
+                return refuse("invalid_grant", "Invalid access key");
+            }
+        }
+        Some("refresh_token") => {
+            let valid = field("refresh_token").is_some_and(|t| state.authenticate(&t).is_ok());
+            if !valid {
+                return refuse("invalid_grant", "Invalid refresh token");
+            }
+        }
+        _ => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": "unsupported_grant_type", "error_description": "Use the password grant" })))
+                .into_response();
+        }
+    }
+    let (access_token, expires_in) = state.issue_token(DEMO.client_id, "cx");
+    let (refresh_token, _) = state.issue_token(DEMO.client_id, "cxr");
+    let tenant = state.world.read().expect("world lock").tenant_id.clone();
+    let now = Utc::now().timestamp();
+    let claims = json!({
+        "iss": base(&state), "sub": "user:emulated-api-user", "aud": DEMO.client_id, "iat": now, "exp": now + expires_in as i64,
+        "tenantId": tenant, "icBUId": 4_600_001, "icClusterId": "E32", "area": "na1", "name": "API User", "tenant": "acme"
+    });
+    Json(json!({
+        "access_token": access_token, "token_type": "Bearer", "expires_in": expires_in,
+        "refresh_token": refresh_token, "id_token": jwt(&claims), "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"
+    }))
+    .into_response()
+}

@@ -1,0 +1,149 @@
+//! NICE CXone public APIs, as `shared/reference/nice-cxone-api.md` describes them.
+
+use crate::gate::{Caller, gate};
+use crate::http_util::{Params, parse_time, ts};
+use crate::state::AppState;
+use crate::world::{
+    AgentState, Conversation, Evaluation, EvaluationKind, EvaluationStatus, Media, Party,
+    QuestionKind, World,
+};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use base64::Engine;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+mod agents;
+mod auth;
+mod contacts;
+mod extraction;
+mod qm;
+mod surveys;
+mod transcripts;
+mod wire;
+
+use agents::*;
+use auth::*;
+use contacts::*;
+use extraction::*;
+use qm::*;
+use surveys::*;
+use transcripts::*;
+use wire::*;
+
+inventory::submit! {
+    crate::EmulatedVendor {
+        name: "cxone",
+        router,
+        demo_credentials: DEMO_CREDENTIALS,
+        division_visibility: &[],
+        evaluation_id: |evaluation| evaluation.workflow_id.clone(),
+        faults: crate::faults::parse_switches::<CxoneFaults>,
+    }
+}
+
+/// CXone's own fault switches (flat keys of `/admin/faults`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct CxoneFaults {
+    /// Data Extraction: minimum seconds between calls per tenant.
+    data_extraction_spacing_secs: u64,
+    /// Data Extraction: how long a download URL stays valid, in seconds.
+    data_extraction_url_secs: u64,
+    /// Status polls a Data Extraction job answers RUNNING before SUCCEEDED.
+    data_extraction_polls: u32,
+}
+
+impl Default for CxoneFaults {
+    fn default() -> Self {
+        CxoneFaults {
+            data_extraction_spacing_secs: 30,
+            data_extraction_url_secs: 30,
+            data_extraction_polls: 1,
+        }
+    }
+}
+
+fn switches(state: &AppState) -> CxoneFaults {
+    state.faults().of()
+}
+
+/// The shared state plus what only CXone keeps: Data Extraction jobs and download links.
+pub(crate) struct Cxone {
+    app: Arc<AppState>,
+    extraction_jobs: Mutex<Vec<ExtractionJob>>,
+    last_extraction_call: Mutex<Option<Instant>>,
+    /// Download token → (job id, issued at).
+    downloads: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl std::ops::Deref for Cxone {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+type Shared = State<Arc<Cxone>>;
+
+const ACD: [&str; 2] = [
+    "/incontactapi/services/{version}",
+    "/inContactAPI/services/{version}",
+];
+
+pub fn router(app: Arc<AppState>) -> Router {
+    let state = Arc::new(Cxone {
+        app: app.clone(),
+        extraction_jobs: Mutex::new(Vec::new()),
+        last_extraction_call: Mutex::new(None),
+        downloads: Mutex::new(HashMap::new()),
+    });
+    let mut api = Router::new()
+        .route("/data-extraction/v1/jobs", post(create_job).get(list_jobs))
+        .route("/data-extraction/v1/jobs/{job_id}", get(job_status))
+        .route(
+            "/interaction-analytics-gateway/v2/segments/analyzed",
+            get(analyzed_segments),
+        )
+        .route(
+            "/interaction-analytics-gateway/v2/segments/{segment_id}/analyzed-transcript",
+            get(analyzed_transcript),
+        )
+        .route("/survey-data/v1.0/feedback/search", post(feedback_search));
+    for prefix in ACD {
+        api = api
+            .route(
+                &format!("{prefix}/contacts/completed"),
+                get(completed_contacts),
+            )
+            .route(
+                &format!("{prefix}/contacts/{{contact_id}}"),
+                get(contact_by_id),
+            )
+            .route(&format!("{prefix}/agents"), get(agents));
+    }
+    let api = api.route_layer(axum::middleware::from_fn_with_state((app, &WIRE), gate));
+    Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
+        .route("/.well-known/cxone-configuration", get(cxone_configuration))
+        .route("/auth/token", post(token))
+        .route("/de-files/{key}", get(download))
+        .merge(api)
+        .with_state(state)
+}
+
+fn base(state: &AppState) -> String {
+    state.url("cxone")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,266 @@
+//! The CXone server over real HTTP: discovery and tokens, paging styles end, Data Extraction
+//! jobs behave, and the same seed gives byte-identical responses.
+
+use super::*;
+use crate::tests::{client, emulator, get_json};
+use crate::{Faults, RunningEmulator};
+
+async fn cxone_token(http: &reqwest::Client, base: &str) -> Value {
+    http.post(format!("{base}/auth/token"))
+        .basic_auth(DEMO.client_id, Some(DEMO.client_secret))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", DEMO.access_key_id),
+            ("password", DEMO.access_key_secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cxone_password_grant_id_token_and_discovery() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("cxone");
+    let openid: Value = http
+        .get(format!("{base}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(openid["token_endpoint"], format!("{base}/auth/token"));
+    assert_eq!(openid["scopes_supported"], json!(["openid"]));
+    let token = cxone_token(&http, base).await;
+    let claims = token["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap(),
+    )
+    .unwrap();
+    let tenant = claims["tenantId"].as_str().unwrap();
+    let discovered: Value = http
+        .get(format!(
+            "{base}/.well-known/cxone-configuration?tenantId={tenant}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovered["api_endpoint"], base);
+    let bad = http
+        .post(format!("{base}/auth/token"))
+        .basic_auth(DEMO.client_id, Some(DEMO.client_secret))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", DEMO.access_key_id),
+            ("password", "wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    assert_eq!(bad.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn cxone_completed_contacts_follow_next_links_then_204() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let token = cxone_token(&http, emu.url("cxone")).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut url = Some(format!(
+        "{}/incontactapi/services/v34.0/contacts/completed?startDate=2026-11-13T00:00:00Z&endDate=2026-11-21T00:00:00Z&top=50&skip=0&orderBy=lastUpdateTime%20asc",
+        emu.url("cxone")
+    ));
+    let (mut rows, mut total) = (0, 0);
+    while let Some(next) = url {
+        let (status, body) = get_json(&http, &next, &token).await;
+        assert_eq!(status, 200);
+        rows += body["completedContacts"].as_array().unwrap().len();
+        total = body["totalRecords"].as_u64().unwrap();
+        url = body["_links"]["next"].as_str().map(str::to_string);
+    }
+    assert_eq!((rows as u64, total), (140, 140));
+    let empty = http
+        .get(format!("{}/incontactapi/services/v34.0/contacts/completed?startDate=2020-01-01T00:00:00Z&endDate=2020-01-02T00:00:00Z", emu.url("cxone")))
+        .bearer_auth(&token).send().await.unwrap();
+    assert_eq!(empty.status(), 204);
+    assert!(empty.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn cxone_data_extraction_jobs_spacing_csv_and_expiry() {
+    let emu = emulator(
+        Faults::default()
+            .with("data_extraction_spacing_secs", 1)
+            .with("data_extraction_url_secs", 1),
+    )
+    .await;
+    let http = client();
+    let base = emu.url("cxone");
+    let token = cxone_token(&http, base).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let create = |entity: &'static str, version: &'static str| {
+        http.post(format!("{base}/data-extraction/v1/jobs"))
+            .bearer_auth(&token)
+            .json(&json!({ "entityName": entity, "version": version, "startDate": "2026-11-13", "endDate": "2026-11-21" }))
+            .send()
+    };
+    let created = create("qm-workflows", "4").await.unwrap();
+    assert_eq!(created.status(), 202);
+    let raw = created.text().await.unwrap();
+    assert!(raw.starts_with('"') && raw.ends_with('"'), "{raw}");
+    let id = raw.trim_matches('"').to_string();
+    // A second job while one runs (and within the spacing) is refused with 403.
+    assert_eq!(create("qm-questions", "1").await.unwrap().status(), 403);
+    let status_url = format!("{base}/data-extraction/v1/jobs/{id}");
+    assert_eq!(
+        get_json(&http, &status_url, &token).await.1["jobStatus"]["status"],
+        "RUNNING"
+    );
+    let done = get_json(&http, &status_url, &token).await.1;
+    assert_eq!(done["jobStatus"]["status"], "SUCCEEDED");
+    let url = done["jobStatus"]["result"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csv = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'), "BOM expected");
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("Workflow ID")
+            && header.contains("Score Percentage")
+            && header.contains("ACD ID")
+    );
+    assert!(csv.lines().count() > 20);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        http.get(&url).send().await.unwrap().status(),
+        403,
+        "download URLs expire"
+    );
+    // After the spacing, the next job is accepted.
+    assert_eq!(create("qm-questions", "1").await.unwrap().status(), 202);
+}
+
+#[tokio::test]
+async fn cxone_analyzed_segments_cursor_ends_with_an_empty_page_and_transcripts_may_404() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("cxone");
+    let token = cxone_token(&http, base).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut url = format!(
+        "{base}/interaction-analytics-gateway/v2/segments/analyzed?dateField=startTime&beginningDate=2026-11-13T00:00:00Z&endingDate=2026-11-21T00:00:00Z&pageSize=25&order=asc"
+    );
+    let mut segments = Vec::new();
+    for _ in 0..100 {
+        let page = get_json(&http, &url, &token).await.1;
+        let items = page["interactions"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        segments.extend(items);
+        url = page["links"]["next"].as_str().unwrap().to_string();
+    }
+    assert!(segments.len() > 30);
+    let mut statuses = std::collections::BTreeSet::new();
+    for s in &segments {
+        let id = s["segmentId"].as_str().unwrap();
+        let (status, _) = get_json(
+            &http,
+            &format!("{base}/interaction-analytics-gateway/v2/segments/{id}/analyzed-transcript"),
+            &token,
+        )
+        .await;
+        statuses.insert(status);
+    }
+    assert_eq!(statuses, [200, 404].into_iter().collect());
+}
+
+#[tokio::test]
+async fn cxone_feedback_search_cursor_ends() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("cxone");
+    let token = cxone_token(&http, base).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut cursor = String::new();
+    let mut rows = 0;
+    loop {
+        let body: Value = http
+            .post(format!("{base}/survey-data/v1.0/feedback/search?limit=10&cursor={cursor}"))
+            .bearer_auth(&token)
+            .json(&json!({ "filter": { "and": { "conditions": [{ "field": "completedAt", "operator": "GTE", "value": "2026-11-01T00:00:00Z" }] } } }))
+            .send().await.unwrap().json().await.unwrap();
+        rows += body["data"].as_array().unwrap().len();
+        assert!(body["exportLimit"]["limitRemaining"].is_number());
+        cursor = body["nextCursor"].as_str().unwrap_or_default().to_string();
+        if cursor.is_empty() {
+            break;
+        }
+    }
+    assert!(rows > 10, "{rows}");
+}
+
+#[tokio::test]
+async fn cxone_same_seed_serves_byte_identical_responses() {
+    async fn sample(emu: &RunningEmulator) -> Vec<Vec<u8>> {
+        let http = client();
+        let mut out = Vec::new();
+        let x = cxone_token(&http, emu.url("cxone")).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        out.push(
+            http.get(format!(
+                "{}/incontactapi/services/v34.0/agents",
+                emu.url("cxone")
+            ))
+            .bearer_auth(&x)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        );
+        out
+    }
+    let a = emulator(Faults::default()).await;
+    let b = emulator(Faults::default()).await;
+    let (first, second) = (sample(&a).await, sample(&b).await);
+    assert_eq!(first.len(), second.len());
+    for (x, y) in first.iter().zip(&second) {
+        assert!(
+            x == y,
+            "responses differ:\n{}\n{}",
+            String::from_utf8_lossy(x),
+            String::from_utf8_lossy(y)
+        );
+    }
+}

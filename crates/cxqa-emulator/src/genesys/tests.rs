@@ -1,0 +1,505 @@
+//! The Genesys server over real HTTP: paging styles end, error bodies have Genesys' shapes,
+//! faults behave, and the same seed gives byte-identical responses.
+
+use super::*;
+use crate::tests::{client, emulator, get_json};
+use crate::{Faults, RunningEmulator};
+
+async fn genesys_token(http: &reqwest::Client, base: &str, (id, secret): (&str, &str)) -> String {
+    let response: Value = http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn genesys_tokens_accept_basic_and_form_credentials_and_refuse_bad_ones() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    assert!(
+        !genesys_token(&http, emu.url("genesys"), DEMO_CLIENT)
+            .await
+            .is_empty()
+    );
+    let form: Value = http
+        .post(format!("{}/oauth/token", emu.url("genesys")))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-client"),
+            ("client_secret", "demo-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(form["token_type"], "bearer");
+    assert_eq!(form["expires_in"], 86_400);
+    let bad = http
+        .post(format!("{}/oauth/token", emu.url("genesys")))
+        .basic_auth("demo-client", Some("wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+    assert!(body["error_description"].is_string() && body["description"].is_string());
+}
+
+#[tokio::test]
+async fn genesys_401_bodies_distinguish_missing_and_expired_tokens() {
+    let emu = emulator(Faults {
+        token_lifetime_secs: 1,
+        ..Faults::default()
+    })
+    .await;
+    let http = client();
+    let (status, body) = get_json(
+        &http,
+        &format!("{}/api/v2/users", emu.url("genesys")),
+        "nonsense",
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["code"], "authentication.required");
+    assert_eq!(body["status"], 401);
+    let token = genesys_token(&http, emu.url("genesys"), DEMO_CLIENT).await;
+    assert_eq!(
+        get_json(
+            &http,
+            &format!("{}/api/v2/users", emu.url("genesys")),
+            &token
+        )
+        .await
+        .0,
+        200
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, body) = get_json(
+        &http,
+        &format!("{}/api/v2/users", emu.url("genesys")),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("credentials.expired"))
+    );
+}
+
+#[tokio::test]
+async fn genesys_classic_listing_pages_end_when_next_uri_disappears() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), DEMO_CLIENT).await;
+    let mut next = Some("/api/v2/users?pageSize=3&state=any".to_string());
+    let (mut seen, mut pages, mut total) = (0, 0, 0);
+    while let Some(path) = next {
+        let (status, body) =
+            get_json(&http, &format!("{}{path}", emu.url("genesys")), &token).await;
+        assert_eq!(status, 200);
+        for key in [
+            "pageSize",
+            "pageNumber",
+            "total",
+            "pageCount",
+            "selfUri",
+            "firstUri",
+            "lastUri",
+        ] {
+            assert!(body.get(key).is_some(), "missing {key}");
+        }
+        seen += body["entities"].as_array().unwrap().len();
+        total = body["total"].as_u64().unwrap();
+        pages += 1;
+        next = body["nextUri"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen as u64, total);
+    assert_eq!(pages, total.div_ceil(3));
+    assert_eq!(total, 10);
+}
+
+#[tokio::test]
+async fn genesys_evaluations_query_requires_an_id_and_omits_answers_unless_asked() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let (status, body) = get_json(
+        &http,
+        &format!(
+            "{}/api/v2/quality/evaluations/query?startTime=2026-11-01T00:00:00Z",
+            emu.url("genesys")
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "bad.request");
+    assert!(body["message"].as_str().unwrap().contains("agentUserId"));
+
+    let users = get_json(
+        &http,
+        &format!("{}/api/v2/users?pageSize=100", emu.url("genesys")),
+        &token,
+    )
+    .await
+    .1;
+    let agent = users["entities"][5]["id"].as_str().unwrap().to_string();
+    let bare = get_json(
+        &http,
+        &format!(
+            "{}/api/v2/quality/evaluations/query?agentUserId={agent}&pageSize=100",
+            emu.url("genesys")
+        ),
+        &token,
+    )
+    .await
+    .1;
+    let with = get_json(&http, &format!("{}/api/v2/quality/evaluations/query?agentUserId={agent}&pageSize=100&expandAnswerTotalScores=true", emu.url("genesys")), &token).await.1;
+    assert!(!bare["entities"].as_array().unwrap().is_empty());
+    assert!(bare["entities"][0].get("answers").is_none());
+    assert!(with["entities"][0]["answers"]["totalScore"].is_number());
+    assert!(
+        with["entities"][0]["answers"]
+            .get("questionGroupScores")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn genesys_details_query_body_paging_covers_total_hits_and_hides_restricted_divisions() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let interval = "2026-11-13T00:00:00.000Z/2026-11-21T00:00:00.000Z";
+    let admin = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let demo = genesys_token(&http, emu.url("genesys"), DEMO_CLIENT).await;
+    let (all, total) = details(&http, emu.url("genesys"), &admin, interval, 25).await;
+    assert_eq!(all.len() as u64, total);
+    assert_eq!(total, 140);
+    let (visible, _) = details(&http, emu.url("genesys"), &demo, interval, 25).await;
+    assert!(
+        visible.len() < all.len(),
+        "the demo client must not see the Restricted division"
+    );
+    // Every session lists its segments, and evaluation statuses are capitalised.
+    let c = &all[0];
+    assert!(
+        c["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["sessions"][0]["segments"].is_array())
+    );
+    let statuses: Vec<&str> = all
+        .iter()
+        .filter_map(|c| c["evaluations"][0]["evaluationStatus"].as_str())
+        .collect();
+    assert!(statuses.contains(&"Finished"));
+}
+
+#[tokio::test]
+async fn genesys_details_query_refuses_pages_past_the_cap_like_the_real_api() {
+    let emu = emulator(Faults::default().with("details_result_cap", 50)).await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let response = http
+        .post(format!("{}/api/v2/analytics/conversations/details/query", emu.url("genesys")))
+        .bearer_auth(&token)
+        .json(&json!({ "interval": "2026-11-13T00:00:00Z/2026-11-21T00:00:00Z", "paging": { "pageSize": 25, "pageNumber": 3 } }))
+        .send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Pagination may not exceed 50 results")
+    );
+}
+
+#[tokio::test]
+async fn genesys_async_jobs_go_queued_to_fulfilled_and_cursor_paging_ends() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let base = emu.url("genesys");
+    let job: Value = http
+        .post(format!(
+            "{base}/api/v2/analytics/conversations/details/jobs"
+        ))
+        .bearer_auth(&token)
+        .json(&json!({ "interval": "2026-11-13T00:00:00Z/2026-11-19T00:00:00Z" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = job["jobId"].as_str().unwrap();
+    let first = get_json(
+        &http,
+        &format!("{base}/api/v2/analytics/conversations/details/jobs/{id}"),
+        &token,
+    )
+    .await
+    .1;
+    assert_eq!(first["state"], "QUEUED");
+    let second = get_json(
+        &http,
+        &format!("{base}/api/v2/analytics/conversations/details/jobs/{id}"),
+        &token,
+    )
+    .await
+    .1;
+    assert_eq!(second["state"], "FULFILLED");
+    let mut cursor: Option<String> = None;
+    let mut count = 0;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!(
+                "{base}/api/v2/analytics/conversations/details/jobs/{id}/results?pageSize=20&cursor={c}"
+            ),
+            None => format!(
+                "{base}/api/v2/analytics/conversations/details/jobs/{id}/results?pageSize=20"
+            ),
+        };
+        let page = get_json(&http, &url, &token).await.1;
+        count += page["conversations"].as_array().unwrap().len();
+        assert!(page["dataAvailabilityDate"].is_string());
+        match page["cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert!(count > 20, "{count}");
+}
+
+#[tokio::test]
+async fn genesys_404_and_429_bodies_match_the_reference() {
+    let emu = emulator(Faults {
+        rate_limit_per_minute: Some(3),
+        ..Faults::default()
+    })
+    .await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let (status, body) = get_json(
+        &http,
+        &format!("{}/api/v2/quality/surveys/nope", emu.url("genesys")),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["status"].as_u64()),
+        (404, Some("not.found"), Some(404))
+    );
+    for _ in 0..2 {
+        get_json(
+            &http,
+            &format!("{}/api/v2/users", emu.url("genesys")),
+            &token,
+        )
+        .await;
+    }
+    let response = http
+        .get(format!("{}/api/v2/users", emu.url("genesys")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "too.many.requests.retry.after");
+    assert_eq!(
+        body["limit"]["key"],
+        "client.credentials.token.rate.per.minute"
+    );
+    assert_eq!(body["limit"]["value"], 3);
+    assert_eq!(emu.stats().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn genesys_transcripts_come_from_a_presigned_url_that_expires() {
+    let emu = emulator(Faults::default().with("transcript_url_secs", 1)).await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let (all, _) = details(
+        &http,
+        emu.url("genesys"),
+        &token,
+        "2026-11-13T00:00:00Z/2026-11-21T00:00:00Z",
+        100,
+    )
+    .await;
+    let base = emu.url("genesys");
+    let mut found = None;
+    for c in &all {
+        let id = c["conversationId"].as_str().unwrap();
+        if get_json(
+            &http,
+            &format!("{base}/api/v2/speechandtextanalytics/conversations/{id}"),
+            &token,
+        )
+        .await
+        .0 == 200
+        {
+            found = Some(c.clone());
+            break;
+        }
+    }
+    let c = found.expect("some conversation has analytics");
+    let id = c["conversationId"].as_str().unwrap();
+    let agent = c["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purpose"] == "agent")
+        .unwrap();
+    let session = agent["sessions"][0]["sessionId"].as_str().unwrap();
+    let url = get_json(&http, &format!("{base}/api/v2/speechandtextanalytics/conversations/{id}/communications/{session}/transcripturl"), &token).await.1;
+    let url = url["url"].as_str().unwrap().to_string();
+    let document: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(document["conversationId"], id);
+    assert!(
+        document["transcripts"][0]["phrases"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 4
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 403);
+}
+
+/// Walks the details query by body paging; returns every conversation.
+async fn details(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    interval: &str,
+    page_size: u64,
+) -> (Vec<Value>, u64) {
+    let mut all = Vec::new();
+    let mut total = 0;
+    for page in 1.. {
+        let body: Value = http
+            .post(format!("{base}/api/v2/analytics/conversations/details/query"))
+            .bearer_auth(token)
+            .json(&json!({ "interval": interval, "paging": { "pageSize": page_size, "pageNumber": page } }))
+            .send().await.unwrap().json().await.unwrap();
+        total = body["totalHits"].as_u64().unwrap();
+        let Some(conversations) = body["conversations"].as_array() else {
+            break;
+        };
+        all.extend(conversations.iter().cloned());
+        if (conversations.len() as u64) < page_size || page * page_size >= total {
+            break;
+        }
+    }
+    (all, total)
+}
+
+#[tokio::test]
+async fn genesys_same_seed_serves_byte_identical_responses() {
+    async fn sample(emu: &RunningEmulator) -> Vec<Vec<u8>> {
+        let http = client();
+        let g = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+        let mut out = Vec::new();
+        for path in [
+            "/api/v2/users?pageSize=100&state=any",
+            "/api/v2/quality/forms/evaluations",
+            "/api/v2/authorization/divisions",
+        ] {
+            out.push(
+                http.get(format!("{}{path}", emu.url("genesys")))
+                    .bearer_auth(&g)
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+                    .to_vec(),
+            );
+        }
+        let details = http
+            .post(format!("{}/api/v2/analytics/conversations/details/query", emu.url("genesys")))
+            .bearer_auth(&g)
+            .json(&json!({ "interval": "2026-11-13T00:00:00Z/2026-11-21T00:00:00Z", "paging": { "pageSize": 100, "pageNumber": 1 } }))
+            .send().await.unwrap().bytes().await.unwrap().to_vec();
+        let parsed: Value = serde_json::from_slice(&details).unwrap();
+        let c = parsed["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["evaluations"].is_array())
+            .unwrap();
+        let path = format!(
+            "/api/v2/quality/conversations/{}/evaluations/{}?expand=evaluationForm",
+            c["conversationId"].as_str().unwrap(),
+            c["evaluations"][0]["evaluationId"].as_str().unwrap()
+        );
+        out.push(details);
+        out.push(
+            http.get(format!("{}{path}", emu.url("genesys")))
+                .bearer_auth(&g)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec(),
+        );
+        out
+    }
+    let a = emulator(Faults::default()).await;
+    let b = emulator(Faults::default()).await;
+    let (first, second) = (sample(&a).await, sample(&b).await);
+    assert_eq!(first.len(), second.len());
+    for (x, y) in first.iter().zip(&second) {
+        assert!(
+            x == y,
+            "responses differ:\n{}\n{}",
+            String::from_utf8_lossy(x),
+            String::from_utf8_lossy(y)
+        );
+    }
+}
+
+#[tokio::test]
+async fn genesys_injected_errors_answer_with_an_error_body() {
+    let emu = emulator(Faults {
+        error_rate: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let http = client();
+    let token = genesys_token(&http, emu.url("genesys"), ADMIN_CLIENT).await;
+    let (status, body) = get_json(
+        &http,
+        &format!("{}/api/v2/users", emu.url("genesys")),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("service.unavailable"))
+    );
+}
