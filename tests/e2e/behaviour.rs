@@ -56,6 +56,18 @@ fn the_suite_covers_every_emulated_vendor() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_registration_names_the_streams_the_connector_offers() {
+    let emu = emulator(Faults::default()).await;
+    for vendor in emulated_vendors() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = pipeline(vendor, &emu, dir.path());
+        let offered = cxqa_core::connector::offered_streams(built.connector.as_ref());
+        let registered = cxqa_core::connector::find(vendor).unwrap().streams;
+        assert_eq!(offered, registered, "{vendor}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn check_answers_for_every_offered_stream() {
     let emu = emulator(Faults::default()).await;
     for vendor in emulated_vendors() {

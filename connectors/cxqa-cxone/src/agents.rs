@@ -2,7 +2,7 @@
 
 use crate::api::{CxoneApi, NextLink, next_link};
 use crate::contacts::id_text;
-use chrono::{SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use cxqa_core::model::{Agent, AgentState};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
@@ -85,13 +85,12 @@ impl Source<Agent> for Agents {
                 let Some(listing) = self.api.acd_listing::<Listing>(&url, TEMPLATE).await? else {
                     return Ok((Page::new(Vec::new()), None));
                 };
-                let extracted_at = Utc::now();
                 let returned = listing.agents.len();
                 let divisions = &request.filters.divisions;
                 let records: Vec<Agent> = listing
                     .agents
                     .into_iter()
-                    .filter_map(|a| to_agent(a, extracted_at))
+                    .filter_map(to_agent)
                     .filter(|a| {
                         divisions.is_empty()
                             || a.division_id
@@ -115,7 +114,7 @@ impl Source<Agent> for Agents {
     }
 }
 
-fn to_agent(agent: AcdAgent, extracted_at: chrono::DateTime<Utc>) -> Option<Agent> {
+fn to_agent(agent: AcdAgent) -> Option<Agent> {
     let id = id_text(&agent.agent_id)?;
     let name = [agent.first_name.as_deref(), agent.last_name.as_deref()]
         .into_iter()
@@ -139,6 +138,6 @@ fn to_agent(agent: AcdAgent, extracted_at: chrono::DateTime<Utc>) -> Option<Agen
         team_id: agent.team_id.as_ref().and_then(id_text),
         team_name: agent.team_name,
         modified_at: agent.last_updated.as_deref().and_then(parse_lenient),
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     })
 }

@@ -111,7 +111,7 @@ impl Contact {
         }
     }
 
-    fn interaction(&self, extracted_at: DateTime<Utc>) -> Option<Interaction> {
+    fn interaction(&self) -> Option<Interaction> {
         let id = id_text(&self.contact_id)?;
         let ms = |s: Option<f64>| s.map(|s| (s.max(0.0) * 1000.0) as u64);
         let one = |v: &Option<serde_json::Value>| {
@@ -144,7 +144,7 @@ impl Contact {
             assessment_ids: Vec::new(),
             survey_ids: Vec::new(),
             modified_at: self.last_update_time.as_deref().and_then(parse_lenient),
-            extracted_at,
+            extracted_at: cxqa_core::model::UNSTAMPED,
         })
     }
 }
@@ -216,12 +216,11 @@ impl Source<Interaction> for Contacts {
                 let Some(listing) = self.api.acd_listing::<Listing>(&url, COMPLETED).await? else {
                     return Ok((Page::new(Vec::new()), None));
                 };
-                let extracted_at = Utc::now();
                 let f = &request.filters;
                 let records: Vec<Interaction> = listing
                     .completed_contacts
                     .iter()
-                    .filter_map(|c| c.interaction(extracted_at))
+                    .filter_map(|c| c.interaction())
                     .filter(|i| {
                         f.agents.is_empty() || i.agent_ids.iter().any(|a| f.agents.contains(a))
                     })

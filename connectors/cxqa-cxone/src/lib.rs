@@ -5,9 +5,12 @@
 
 mod agents;
 mod api;
+mod assessments;
 pub mod config;
 mod contacts;
 mod extraction;
+mod feedback;
+mod forms;
 mod qm;
 mod surveys;
 mod transcripts;
@@ -57,9 +60,9 @@ pub struct CxoneConnector {
     api: CxoneApi,
     agents: agents::Agents,
     contacts: Arc<contacts::Contacts>,
-    assessments: qm::Assessments,
-    feedback: qm::FeedbackSource,
-    forms: qm::Forms,
+    assessments: assessments::Assessments,
+    feedback: feedback::FeedbackItems,
+    forms: forms::Forms,
     surveys: surveys::Surveys,
     transcripts: transcripts::Transcripts,
 }
@@ -107,9 +110,9 @@ impl CxoneConnector {
                 api: api.clone(),
                 page_size: config.agents_page_size,
             },
-            assessments: qm::Assessments(qm.clone()),
-            feedback: qm::FeedbackSource(qm.clone()),
-            forms: qm::Forms(qm, Default::default()),
+            assessments: assessments::Assessments(qm.clone()),
+            feedback: feedback::FeedbackItems(qm.clone()),
+            forms: forms::Forms(qm, Default::default()),
             surveys: surveys::Surveys {
                 api: api.clone(),
                 contacts: contacts.clone(),
@@ -120,7 +123,6 @@ impl CxoneConnector {
                 api: api.clone(),
                 page_size: config.segments_page_size,
                 concurrency: config.transcript_concurrency as usize,
-                pii: cxqa_core::pii::PiiDetector::default(),
             },
             contacts,
             api,

@@ -64,11 +64,7 @@ impl Surveys {
         self.api.http.json(&http, &self.api.auth).await
     }
 
-    async fn survey(
-        &self,
-        row: Value,
-        extracted_at: DateTime<Utc>,
-    ) -> Result<Option<Survey>, SourceError> {
+    async fn survey(&self, row: Value) -> Result<Option<Survey>, SourceError> {
         let Some(id) = text(&row, "feedbackId").or_else(|| text(&row, "id")) else {
             return Ok(None);
         };
@@ -119,7 +115,7 @@ impl Surveys {
                 .as_deref()
                 .and_then(parse_lenient)
                 .or(completed_at),
-            extracted_at,
+            extracted_at: cxqa_core::model::UNSTAMPED,
         }))
     }
 }
@@ -134,9 +130,8 @@ impl Source<Survey> for Surveys {
         paginate(resume, request.max_pages, move |cursor: Option<String>| {
             async move {
                 let response = self.search(request, cursor.as_deref()).await?;
-                let extracted_at = Utc::now();
                 let found: Vec<Option<Survey>> = futures::stream::iter(response.data)
-                    .map(|row| self.survey(row, extracted_at).boxed())
+                    .map(|row| self.survey(row).boxed())
                     .buffered(request.concurrency.max(1))
                     .try_collect()
                     .await?;

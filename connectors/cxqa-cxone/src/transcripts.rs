@@ -6,7 +6,6 @@ use crate::api::CxoneApi;
 use crate::contacts::{id_text, media};
 use chrono::{DateTime, Utc};
 use cxqa_core::model::{PiiSummary, Sentiment, SpeakerRole, Topic, Transcript, Utterance};
-use cxqa_core::pii::PiiDetector;
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
@@ -23,7 +22,6 @@ pub struct Transcripts {
     pub api: CxoneApi,
     pub page_size: u32,
     pub concurrency: usize,
-    pub pii: PiiDetector,
 }
 
 #[derive(Deserialize)]
@@ -256,13 +254,9 @@ impl Transcripts {
             pii: PiiSummary::default(),
             keyword_hits: Vec::new(),
             modified_at: None,
-            extracted_at: Utc::now(),
+            extracted_at: cxqa_core::model::UNSTAMPED,
         };
-        Ok(cxqa_core::transcript::finish(
-            transcript,
-            &self.pii,
-            &request.filters,
-        ))
+        Ok(Some(transcript))
     }
 }
 

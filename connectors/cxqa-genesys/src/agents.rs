@@ -1,7 +1,6 @@
 //! `agents`: `GET /api/v2/users?state=any` (classic listing, follow `nextUri`).
 
 use crate::api::{GenesysApi, Listing};
-use chrono::Utc;
 use cxqa_core::model::{Agent, AgentState};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{Checkpoint, ExtractRequest, Page, paginate};
@@ -61,7 +60,6 @@ impl Source<Agent> for Agents {
             .map_or_else(|| self.first_page(request), |c| c.next);
         paginate(start, request.max_pages, move |path| async move {
             let listing: Listing<User> = self.api.json(&self.api.get(&path, TEMPLATE)).await?;
-            let extracted_at = Utc::now();
             let divisions = &request.filters.divisions;
             let records = listing
                 .entities
@@ -73,7 +71,7 @@ impl Source<Agent> for Agents {
                             .and_then(|d| d.id.as_ref())
                             .is_some_and(|d| divisions.contains(d))
                 })
-                .map(|u| to_agent(u, extracted_at))
+                .map(to_agent)
                 .collect();
             let next = listing.next_uri;
             let mut page = Page::new(records);
@@ -86,7 +84,7 @@ impl Source<Agent> for Agents {
     }
 }
 
-fn to_agent(user: User, extracted_at: chrono::DateTime<Utc>) -> Agent {
+fn to_agent(user: User) -> Agent {
     let state = match user.state.as_deref() {
         Some("inactive") => AgentState::Inactive,
         Some("deleted") => AgentState::Deleted,
@@ -104,6 +102,6 @@ fn to_agent(user: User, extracted_at: chrono::DateTime<Utc>) -> Agent {
         team_id: user.team.as_ref().and_then(|t| t.id.clone()),
         team_name: user.team.and_then(|t| t.name),
         modified_at: None,
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

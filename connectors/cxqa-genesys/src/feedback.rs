@@ -3,8 +3,8 @@
 //! annotations (`GET /api/v2/coaching/appointments`, `userIds` required: agents in batches).
 
 use crate::api::{GenesysApi, Listing};
+use crate::assessments::{Evaluation, EvaluationCache, Outcome, fetch_page};
 use crate::details::{DetailsSettings, Focus, conversation_pages};
-use crate::evaluations::{Evaluation, EvaluationCache, Outcome, fetch_page};
 use crate::forms::FormCache;
 use chrono::{DateTime, SecondsFormat, Utc};
 use cxqa_core::model::{Feedback, FeedbackKind, Tombstone, TombstoneReason};
@@ -17,7 +17,7 @@ use tokio::sync::OnceCell;
 
 const APPOINTMENTS: &str = "/api/v2/coaching/appointments";
 
-pub struct FeedbackSource {
+pub struct FeedbackItems {
     pub api: GenesysApi,
     pub details: DetailsSettings,
     pub forms: Arc<FormCache>,
@@ -66,7 +66,7 @@ struct Annotation {
     is_deleted: bool,
 }
 
-fn feedback(id: String, kind: FeedbackKind, extracted_at: DateTime<Utc>) -> Feedback {
+fn feedback(id: String, kind: FeedbackKind) -> Feedback {
     Feedback {
         vendor: crate::VENDOR.into(),
         id,
@@ -82,12 +82,12 @@ fn feedback(id: String, kind: FeedbackKind, extracted_at: DateTime<Utc>) -> Feed
         dispute_count: None,
         status: None,
         modified_at: None,
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
 
 /// The feedback inside one evaluation.
-fn from_evaluation(e: &Evaluation, extracted_at: DateTime<Utc>) -> Vec<Feedback> {
+fn from_evaluation(e: &Evaluation) -> Vec<Feedback> {
     let base = |suffix: &str, kind: FeedbackKind| Feedback {
         assessment_id: Some(e.id.clone()),
         interaction_id: e.conversation.as_ref().map(|c| c.id.clone()),
@@ -97,7 +97,7 @@ fn from_evaluation(e: &Evaluation, extracted_at: DateTime<Utc>) -> Vec<Feedback>
         agent_acknowledged: e.agent_has_read,
         status: e.status.as_deref().map(str::to_lowercase),
         modified_at: e.changed_date,
-        ..feedback(format!("{}:{suffix}", e.id), kind, extracted_at)
+        ..feedback(format!("{}:{suffix}", e.id), kind)
     };
     let answers = e.answers.as_ref();
     let mut out = vec![Feedback {
@@ -131,7 +131,7 @@ fn from_evaluation(e: &Evaluation, extracted_at: DateTime<Utc>) -> Vec<Feedback>
     out
 }
 
-impl FeedbackSource {
+impl FeedbackItems {
     async fn agent_ids(&self) -> Result<&Vec<String>, SourceError> {
         self.agents
             .get_or_try_init(|| async {
@@ -170,7 +170,6 @@ impl FeedbackSource {
             appointments.extend(listing.entities);
             next = listing.next_uri;
         }
-        let extracted_at = Utc::now();
         let ids: Vec<String> = appointments.iter().map(|a| a.id.clone()).collect();
         let annotations: Vec<Vec<Annotation>> = futures::stream::iter(ids)
             .map(|id| {
@@ -206,7 +205,6 @@ impl FeedbackSource {
                 ..feedback(
                     format!("appointment:{}", appointment.id),
                     FeedbackKind::CoachingAppointment,
-                    extracted_at,
                 )
             });
             for note in notes {
@@ -216,7 +214,7 @@ impl FeedbackSource {
                         stream: Stream::Feedback,
                         vendor: crate::VENDOR.into(),
                         id,
-                        detected_at: extracted_at,
+                        detected_at: Utc::now(),
                         reason: TombstoneReason::Deleted,
                     });
                     continue;
@@ -228,7 +226,7 @@ impl FeedbackSource {
                     text: note.text,
                     occurred_at: note.date_created,
                     modified_at: note.date_modified,
-                    ..feedback(id, FeedbackKind::CoachingNote, extracted_at)
+                    ..feedback(id, FeedbackKind::CoachingNote)
                 });
             }
         }
@@ -236,7 +234,7 @@ impl FeedbackSource {
     }
 }
 
-impl Source<Feedback> for FeedbackSource {
+impl Source<Feedback> for FeedbackItems {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Feedback> {
         let resume = request
             .prior
@@ -263,11 +261,10 @@ impl Source<Feedback> for FeedbackSource {
                         let fetched =
                             fetch_page(&self.api, &self.forms, &self.cache, request, &page.records)
                                 .await?;
-                        let extracted_at = Utc::now();
                         let records = fetched
                             .iter()
                             .filter_map(|(_, outcome)| match outcome {
-                                Outcome::Live(e, _) => Some(from_evaluation(e, extracted_at)),
+                                Outcome::Live(e, _) => Some(from_evaluation(e)),
                                 _ => None,
                             })
                             .flatten()

@@ -180,16 +180,11 @@ impl Source<AssessmentForm> for AssessmentForms {
             .map_or_else(|| format!("{FORMS}?pageSize=25&pageNumber=1"), |c| c.next);
         paginate(start, request.max_pages, move |path| async move {
             let listing: Listing<Form> = self.api.json(&self.api.get(&path, FORMS)).await?;
-            let extracted_at = Utc::now();
             let mut records = Vec::new();
             for latest in &listing.entities {
                 let versions = self.versions(latest).await?;
                 let newest = versions.iter().filter_map(|v| v.modified_date).max();
-                records.extend(
-                    versions
-                        .iter()
-                        .map(|v| to_form(v, latest, newest, extracted_at)),
-                );
+                records.extend(versions.iter().map(|v| to_form(v, latest, newest)));
             }
             let mut page = Page::new(records);
             if let Some(next) = &listing.next_uri {
@@ -200,12 +195,7 @@ impl Source<AssessmentForm> for AssessmentForms {
     }
 }
 
-fn to_form(
-    version: &Form,
-    latest: &Form,
-    newest: Option<DateTime<Utc>>,
-    extracted_at: DateTime<Utc>,
-) -> AssessmentForm {
+fn to_form(version: &Form, latest: &Form, newest: Option<DateTime<Utc>>) -> AssessmentForm {
     AssessmentForm {
         vendor: crate::VENDOR.into(),
         id: version.id.clone(),
@@ -234,7 +224,7 @@ fn to_form(
             })
             .collect(),
         modified_at: version.modified_date,
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
 

@@ -2,7 +2,6 @@
 
 use crate::api::GenesysApi;
 use crate::details::{Conversation, DetailsSettings, Focus, conversation_pages};
-use chrono::Utc;
 use cxqa_core::ExtractRequest;
 use cxqa_core::model::{Direction, Interaction, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
@@ -23,12 +22,7 @@ impl Source<Interaction> for Interactions {
             Focus::All,
         );
         Box::pin(pages.map_ok(|page| {
-            let extracted_at = Utc::now();
-            let records = page
-                .records
-                .iter()
-                .map(|c| to_interaction(c, extracted_at))
-                .collect();
+            let records = page.records.iter().map(to_interaction).collect();
             page.with_records(records)
         }))
     }
@@ -48,7 +42,7 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
-fn to_interaction(c: &Conversation, extracted_at: chrono::DateTime<Utc>) -> Interaction {
+fn to_interaction(c: &Conversation) -> Interaction {
     let agent_metric = |name: &str| -> Option<u64> {
         let values: Vec<f64> = c
             .agents()
@@ -104,6 +98,6 @@ fn to_interaction(c: &Conversation, extracted_at: chrono::DateTime<Utc>) -> Inte
         survey_ids: c.surveys.iter().map(|s| s.survey_id.clone()).collect(),
         // Conversations have no modification date; a conversation is final once it ended.
         modified_at: c.conversation_end,
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

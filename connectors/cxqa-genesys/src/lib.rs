@@ -5,9 +5,9 @@
 
 mod agents;
 mod api;
+mod assessments;
 pub mod config;
 mod details;
-mod evaluations;
 mod feedback;
 mod forms;
 mod interactions;
@@ -61,8 +61,8 @@ pub struct GenesysConnector {
     agents: agents::Agents,
     interactions: interactions::Interactions,
     forms: forms::AssessmentForms,
-    assessments: evaluations::Assessments,
-    feedback: feedback::FeedbackSource,
+    assessments: assessments::Assessments,
+    feedback: feedback::FeedbackItems,
     surveys: surveys::Surveys,
     transcripts: transcripts::Transcripts,
 }
@@ -94,7 +94,7 @@ impl GenesysConnector {
             poll_interval: Duration::from_millis(config.job_poll_interval_ms),
         };
         let form_cache = Arc::new(forms::FormCache::default());
-        let evaluation_cache = Arc::new(evaluations::EvaluationCache::default());
+        let evaluation_cache = Arc::new(assessments::EvaluationCache::default());
         Ok(GenesysConnector {
             agents: agents::Agents {
                 api: api.clone(),
@@ -108,13 +108,13 @@ impl GenesysConnector {
                 api: api.clone(),
                 cache: form_cache.clone(),
             },
-            assessments: evaluations::Assessments {
+            assessments: assessments::Assessments {
                 api: api.clone(),
                 details: details.clone(),
                 forms: form_cache.clone(),
                 cache: evaluation_cache.clone(),
             },
-            feedback: feedback::FeedbackSource {
+            feedback: feedback::FeedbackItems {
                 api: api.clone(),
                 details: details.clone(),
                 forms: form_cache,
@@ -131,7 +131,6 @@ impl GenesysConnector {
                 details,
                 concurrency: config.transcript_concurrency as usize,
                 sentiment_scale: config.sentiment_scale,
-                pii: cxqa_core::pii::PiiDetector::default(),
             },
             api,
         })

@@ -126,22 +126,18 @@ impl Source<Survey> for Surveys {
                     .buffered(request.concurrency.max(1))
                     .try_collect()
                     .await?;
-                let extracted_at = Utc::now();
                 let mut records = Vec::new();
                 let mut tombstones = Vec::new();
                 for (conversation, fetched, partial) in fetched {
                     match fetched {
-                        Fetched::Found(dto) => records.push(to_survey(
-                            *dto,
-                            &page.records[conversation],
-                            partial,
-                            extracted_at,
-                        )),
+                        Fetched::Found(dto) => {
+                            records.push(to_survey(*dto, &page.records[conversation], partial))
+                        }
                         Fetched::Gone(id) => tombstones.push(Tombstone {
                             stream: Stream::Surveys,
                             vendor: crate::VENDOR.into(),
                             id,
-                            detected_at: extracted_at,
+                            detected_at: Utc::now(),
                             reason: TombstoneReason::NotFound,
                         }),
                     }
@@ -153,12 +149,7 @@ impl Source<Survey> for Surveys {
     }
 }
 
-fn to_survey(
-    dto: SurveyDto,
-    c: &Conversation,
-    partial: bool,
-    extracted_at: DateTime<Utc>,
-) -> Survey {
+fn to_survey(dto: SurveyDto, c: &Conversation, partial: bool) -> Survey {
     let answers = dto.answers.as_ref();
     let nps_score = answers.and_then(|a| a.nps_score);
     Survey {
@@ -212,7 +203,7 @@ fn to_survey(
             .iter()
             .find(|s| s.survey_id == dto.id)
             .and_then(|s| s.event_time)),
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
 

@@ -4,9 +4,8 @@
 
 use crate::api::GenesysApi;
 use crate::details::{Conversation, DetailsSettings, Focus, conversation_pages};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use cxqa_core::model::{PiiSummary, Sentiment, SpeakerRole, Topic, Transcript, Utterance};
-use cxqa_core::pii::PiiDetector;
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{ExtractRequest, SourceError};
 use cxqa_http::{Auth, Request};
@@ -21,7 +20,6 @@ pub struct Transcripts {
     pub details: DetailsSettings,
     pub concurrency: usize,
     pub sentiment_scale: f64,
-    pub pii: PiiDetector,
 }
 
 #[derive(Deserialize)]
@@ -146,11 +144,7 @@ impl Transcripts {
             return Ok(None);
         };
         let transcript = to_transcript(c, &communication, document, sentiment);
-        Ok(cxqa_core::transcript::finish(
-            transcript,
-            &self.pii,
-            &request.filters,
-        ))
+        Ok(Some(transcript))
     }
 
     async fn document(
@@ -235,7 +229,6 @@ fn to_transcript(
     document: Document,
     sentiment: Option<Sentiment>,
 ) -> Transcript {
-    let extracted_at = Utc::now();
     let mut utterances = Vec::new();
     let mut topics = Vec::new();
     let mut language = None;
@@ -310,6 +303,6 @@ fn to_transcript(
         topics,
         keyword_hits: Vec::new(),
         modified_at: None,
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

@@ -3,8 +3,9 @@
 use crate::config::ConfigError;
 use crate::error::SourceError;
 use crate::events::RequestEventSink;
+use crate::model::Record;
 use crate::source::{
-    AgentSource, AssessmentFormSource, AssessmentSource, FeedbackSource, InteractionSource,
+    AgentSource, AssessmentFormSource, AssessmentSource, FeedbackSource, InteractionSource, Source,
     SurveySource, TranscriptSource,
 };
 use crate::stream::Stream;
@@ -33,6 +34,17 @@ pub struct StreamCheck {
     pub detail: String,
 }
 
+macro_rules! source_accessors {
+    ($(($variant:ident, $name:literal, $record:ident, $accessor:ident, $source:ident, $doc:literal)),* $(,)?) => {
+        $(
+            #[doc = concat!("The source of `", $name, "`, or None when the vendor does not offer it.")]
+            fn $accessor(&self) -> Option<&$source> {
+                None
+            }
+        )*
+    };
+}
+
 /// A vendor connector, built from its `[source]` table.
 ///
 /// Each `*_source` method returns the source of one stream, or None when the vendor does not
@@ -44,46 +56,47 @@ pub trait Connector: Send + Sync {
     /// Authenticates and reports what the credentials can see.
     async fn check(&self) -> Result<CheckReport, SourceError>;
 
-    fn interactions(&self) -> Option<&InteractionSource> {
-        None
-    }
-    fn agents(&self) -> Option<&AgentSource> {
-        None
-    }
-    fn assessment_forms(&self) -> Option<&AssessmentFormSource> {
-        None
-    }
-    fn assessments(&self) -> Option<&AssessmentSource> {
-        None
-    }
-    fn feedback(&self) -> Option<&FeedbackSource> {
-        None
-    }
-    fn surveys(&self) -> Option<&SurveySource> {
-        None
-    }
-    fn transcripts(&self) -> Option<&TranscriptSource> {
-        None
-    }
+    with_stream_table!(source_accessors);
 }
+
+/// Something done with the source of one stream, whatever its record type: the runner reads
+/// pages through it, [`offered_streams`] asks whether there is one.
+pub trait SourceVisitor<'a> {
+    type Output;
+    fn visit<T: Record>(self, stream: Stream, source: Option<&'a dyn Source<T>>) -> Self::Output;
+}
+
+macro_rules! define_visit_source {
+    ($(($variant:ident, $name:literal, $record:ident, $accessor:ident, $source:ident, $doc:literal)),* $(,)?) => {
+        impl Stream {
+            /// Hands `visitor` this stream's source from `connector`, typed by its record.
+            pub fn visit_source<'a, V: SourceVisitor<'a>>(
+                self,
+                connector: &'a dyn Connector,
+                visitor: V,
+            ) -> V::Output {
+                match self {
+                    $(Stream::$variant => visitor.visit(self, connector.$accessor()),)*
+                }
+            }
+        }
+    };
+}
+
+with_stream_table!(define_visit_source);
 
 /// The streams a built connector offers, derived from which sources it returns.
 pub fn offered_streams(connector: &dyn Connector) -> Vec<Stream> {
-    let offered = [
-        (Stream::Interactions, connector.interactions().is_some()),
-        (Stream::Agents, connector.agents().is_some()),
-        (
-            Stream::AssessmentForms,
-            connector.assessment_forms().is_some(),
-        ),
-        (Stream::Assessments, connector.assessments().is_some()),
-        (Stream::Feedback, connector.feedback().is_some()),
-        (Stream::Surveys, connector.surveys().is_some()),
-        (Stream::Transcripts, connector.transcripts().is_some()),
-    ];
-    offered
+    struct Offered;
+    impl SourceVisitor<'_> for Offered {
+        type Output = bool;
+        fn visit<T: Record>(self, _: Stream, source: Option<&dyn Source<T>>) -> bool {
+            source.is_some()
+        }
+    }
+    Stream::ALL
         .into_iter()
-        .filter_map(|(stream, yes)| yes.then_some(stream))
+        .filter(|stream| stream.visit_source(connector, Offered))
         .collect()
 }
 

@@ -4,6 +4,32 @@
 //!
 //! This crate performs no I/O: no sockets, no files, no clocks beyond what callers pass in.
 
+/// The one list of streams. Each row: the [`Stream`] variant, its name in pipelines and stores,
+/// its record type, the [`Connector`] accessor that offers it, that accessor's source type, and
+/// what the stream holds. Everything that enumerates streams is generated from this table by
+/// the macro it is handed: the enum and `Stream::ALL`, the connector accessors,
+/// [`Stream::visit_source`] and the record schemas.
+macro_rules! with_stream_table {
+    ($generate:ident) => {
+        $generate! {
+            (Interactions, "interactions", Interaction, interactions, InteractionSource,
+                "Conversations / contacts with their participants, queues and handle metrics."),
+            (Agents, "agents", Agent, agents, AgentSource,
+                "Agents (users) with state, division and team."),
+            (AssessmentForms, "assessment_forms", AssessmentForm, assessment_forms, AssessmentFormSource,
+                "QA form versions with their question groups, weights and answer values."),
+            (Assessments, "assessments", Assessment, assessments, AssessmentSource,
+                "QA evaluations with raw and normalized scores."),
+            (Feedback, "feedback", Feedback, feedback, FeedbackSource,
+                "Agent feedback: evaluator/agent comments, disputes, coaching."),
+            (Surveys, "surveys", Survey, surveys, SurveySource,
+                "CSAT/NPS surveys joined to the interaction they rate."),
+            (Transcripts, "transcripts", Transcript, transcripts, TranscriptSource,
+                "Transcripts with sentiment, topics and PII findings."),
+        }
+    };
+}
+
 pub mod config;
 pub mod connector;
 pub mod duration;

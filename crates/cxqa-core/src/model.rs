@@ -12,10 +12,33 @@ pub trait Record: Serialize + Send + Sync + 'static {
     const STREAM: Stream;
     fn id(&self) -> &str;
     fn modified_at(&self) -> Option<DateTime<Utc>>;
+    /// Sets what the runner stamps on every record as its page passes through.
+    fn stamp(&mut self, vendor: &str, extracted_at: DateTime<Utc>);
+    /// What the runner does to a record before storing it; None drops it. Only transcripts are
+    /// changed (PII findings, keyword hits, the pipeline's filters).
+    fn finish(self, finisher: &dyn Finisher) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = finisher;
+        Some(self)
+    }
 }
+
+/// Finishes the records that need it; the runner implements it once for every stream.
+pub trait Finisher: Send + Sync {
+    fn transcript(&self, transcript: Transcript) -> Option<Transcript>;
+}
+
+/// What a connector puts in `extracted_at`: the runner stamps the real time when the page
+/// passes through it, once for every stream.
+pub const UNSTAMPED: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
 
 macro_rules! record {
     ($ty:ty, $stream:expr) => {
+        record!($ty, $stream, {});
+    };
+    ($ty:ty, $stream:expr, { $($finish:tt)* }) => {
         impl Record for $ty {
             const STREAM: Stream = $stream;
             fn id(&self) -> &str {
@@ -24,6 +47,13 @@ macro_rules! record {
             fn modified_at(&self) -> Option<DateTime<Utc>> {
                 self.modified_at
             }
+            fn stamp(&mut self, vendor: &str, extracted_at: DateTime<Utc>) {
+                if self.vendor != vendor {
+                    self.vendor = vendor.to_string();
+                }
+                self.extracted_at = extracted_at;
+            }
+            $($finish)*
         }
     };
 }
@@ -34,20 +64,24 @@ record!(AssessmentForm, Stream::AssessmentForms);
 record!(Assessment, Stream::Assessments);
 record!(Feedback, Stream::Feedback);
 record!(Survey, Stream::Surveys);
-record!(Transcript, Stream::Transcripts);
-
-/// The JSON Schema of one stream's records.
-pub fn record_schema(stream: Stream) -> schemars::Schema {
-    match stream {
-        Stream::Interactions => schemars::schema_for!(Interaction),
-        Stream::Agents => schemars::schema_for!(Agent),
-        Stream::AssessmentForms => schemars::schema_for!(AssessmentForm),
-        Stream::Assessments => schemars::schema_for!(Assessment),
-        Stream::Feedback => schemars::schema_for!(Feedback),
-        Stream::Surveys => schemars::schema_for!(Survey),
-        Stream::Transcripts => schemars::schema_for!(Transcript),
+record!(Transcript, Stream::Transcripts, {
+    fn finish(self, finisher: &dyn Finisher) -> Option<Self> {
+        finisher.transcript(self)
     }
+});
+
+macro_rules! define_record_schema {
+    ($(($variant:ident, $name:literal, $record:ident, $accessor:ident, $source:ident, $doc:literal)),* $(,)?) => {
+        /// The JSON Schema of one stream's records.
+        pub fn record_schema(stream: Stream) -> schemars::Schema {
+            match stream {
+                $(Stream::$variant => schemars::schema_for!($record),)*
+            }
+        }
+    };
 }
+
+with_stream_table!(define_record_schema);
 
 /// Direction of an interaction as seen from the contact center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -2,51 +2,31 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The normalized streams cxqa extracts. Every connector offers a subset of them.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Stream {
-    /// Conversations / contacts with their participants, queues and handle metrics.
-    Interactions,
-    /// Agents (users) with state, division and team.
-    Agents,
-    /// QA form versions with their question groups, weights and answer values.
-    AssessmentForms,
-    /// QA evaluations with raw and normalized scores.
-    Assessments,
-    /// Agent feedback: evaluator/agent comments, disputes, coaching.
-    Feedback,
-    /// CSAT/NPS surveys joined to the interaction they rate.
-    Surveys,
-    /// Transcripts with sentiment, topics and PII findings.
-    Transcripts,
-}
-
-impl Stream {
-    pub const ALL: [Stream; 7] = [
-        Stream::Interactions,
-        Stream::Agents,
-        Stream::AssessmentForms,
-        Stream::Assessments,
-        Stream::Feedback,
-        Stream::Surveys,
-        Stream::Transcripts,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stream::Interactions => "interactions",
-            Stream::Agents => "agents",
-            Stream::AssessmentForms => "assessment_forms",
-            Stream::Assessments => "assessments",
-            Stream::Feedback => "feedback",
-            Stream::Surveys => "surveys",
-            Stream::Transcripts => "transcripts",
+macro_rules! define_streams {
+    ($(($variant:ident, $name:literal, $record:ident, $accessor:ident, $source:ident, $doc:literal)),* $(,)?) => {
+        /// The normalized streams cxqa extracts. Every connector offers a subset of them.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum Stream {
+            $(#[doc = $doc] $variant,)*
         }
-    }
+
+        impl Stream {
+            /// Every stream, in the table's order.
+            pub const ALL: [Stream; <[&str]>::len(&[$($name),*])] = [$(Stream::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Stream::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
+
+with_stream_table!(define_streams);
 
 impl fmt::Display for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

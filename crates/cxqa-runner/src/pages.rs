@@ -1,12 +1,15 @@
 //! The one data path from a connector's typed sources to what sinks store: a stream's pages with
-//! their records encoded as envelopes. The runner, and the connector behaviour suite, read every
-//! stream through [`envelope_pages`].
+//! every record stamped (vendor, `extracted_at`) and finished (transcripts: PII findings, keyword
+//! hits, the keyword and sentiment filters), then encoded as envelopes. The runner, and the
+//! connector behaviour suite, read every stream through [`envelope_pages`].
 
 use crate::error::RunError;
-use cxqa_core::connector::Connector;
-use cxqa_core::model::Record;
+use chrono::Utc;
+use cxqa_core::connector::{Connector, SourceVisitor};
+use cxqa_core::model::{Finisher, Record, Transcript};
+use cxqa_core::pii::PiiDetector;
 use cxqa_core::source::Source;
-use cxqa_core::{ExtractRequest, Page, Stream};
+use cxqa_core::{ExtractRequest, Filters, Page, Stream};
 use cxqa_sinks::Envelope;
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -21,34 +24,55 @@ pub fn envelope_pages<'a>(
     request: &'a ExtractRequest,
 ) -> Result<EnvelopePages<'a>, RunError> {
     let vendor = connector.vendor();
-    match stream {
-        Stream::Interactions => encoded(vendor, stream, connector.interactions(), request),
-        Stream::Agents => encoded(vendor, stream, connector.agents(), request),
-        Stream::AssessmentForms => encoded(vendor, stream, connector.assessment_forms(), request),
-        Stream::Assessments => encoded(vendor, stream, connector.assessments(), request),
-        Stream::Feedback => encoded(vendor, stream, connector.feedback(), request),
-        Stream::Surveys => encoded(vendor, stream, connector.surveys(), request),
-        Stream::Transcripts => encoded(vendor, stream, connector.transcripts(), request),
+    stream.visit_source(connector, Encode { vendor, request })
+}
+
+struct Encode<'a> {
+    vendor: &'static str,
+    request: &'a ExtractRequest,
+}
+
+impl<'a> SourceVisitor<'a> for Encode<'a> {
+    type Output = Result<EnvelopePages<'a>, RunError>;
+
+    fn visit<T: Record>(self, stream: Stream, source: Option<&'a dyn Source<T>>) -> Self::Output {
+        let Encode { vendor, request } = self;
+        let source = source.ok_or(RunError::NotOffered { vendor, stream })?;
+        let finisher = Finishing {
+            detector: PiiDetector::default(),
+            filters: &request.filters,
+        };
+        Ok(source
+            .pages(request)
+            .map(move |page| {
+                let mut page = page?;
+                let extracted_at = Utc::now();
+                let records = std::mem::take(&mut page.records)
+                    .into_iter()
+                    .filter_map(|record| record.finish(&finisher))
+                    .map(|mut record| {
+                        record.stamp(vendor, extracted_at);
+                        Envelope::of(vendor, &record)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                for tombstone in &mut page.tombstones {
+                    tombstone.vendor = vendor.to_string();
+                }
+                Ok(page.with_records(records))
+            })
+            .boxed())
     }
 }
 
-fn encoded<'a, T: Record>(
-    vendor: &'static str,
-    stream: Stream,
-    source: Option<&'a dyn Source<T>>,
-    request: &'a ExtractRequest,
-) -> Result<EnvelopePages<'a>, RunError> {
-    let source = source.ok_or(RunError::NotOffered { vendor, stream })?;
-    Ok(source
-        .pages(request)
-        .map(move |page| {
-            let page = page?;
-            let records = page
-                .records
-                .iter()
-                .map(|record| Envelope::of(vendor, record))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(page.with_records(records))
-        })
-        .boxed())
+/// How the runner finishes records: transcripts get their PII findings and keyword hits, and
+/// the pipeline's filters decide whether they are kept.
+struct Finishing<'a> {
+    detector: PiiDetector,
+    filters: &'a Filters,
+}
+
+impl Finisher for Finishing<'_> {
+    fn transcript(&self, transcript: Transcript) -> Option<Transcript> {
+        cxqa_core::transcript::finish(transcript, &self.detector, self.filters)
+    }
 }

@@ -278,13 +278,12 @@ impl Source<Assessment> for Assessments {
         );
         let pages = pages.and_then(move |page| async move {
             let fetched = fetch_page(&self.api, &self.forms, &self.cache, request, &page.records).await?;
-            let extracted_at = Utc::now();
             let mut records = Vec::new();
             let mut tombstones = Vec::new();
             let mut redacted = 0;
             for (conversation, outcome) in fetched {
                 match outcome {
-                    Outcome::Live(e, form) => records.push(to_assessment(&e, &form, &conversation, extracted_at)),
+                    Outcome::Live(e, form) => records.push(to_assessment(&e, &form, &conversation)),
                     Outcome::Tombstone(t) => tombstones.push(t),
                     Outcome::Redacted => redacted += 1,
                 }
@@ -309,12 +308,7 @@ impl Source<Assessment> for Assessments {
 }
 
 /// Maps one evaluation against its form version and scores it with core's formula.
-pub fn to_assessment(
-    e: &Evaluation,
-    form: &Form,
-    conversation: &Conversation,
-    extracted_at: DateTime<Utc>,
-) -> Assessment {
+pub fn to_assessment(e: &Evaluation, form: &Form, conversation: &Conversation) -> Assessment {
     let answers = e.answers.as_ref();
     let group_scores: HashMap<&str, &GroupScore> = answers
         .map(|a| {
@@ -476,7 +470,7 @@ pub fn to_assessment(
         },
         question_groups: groups,
         modified_at: e.changed_date,
-        extracted_at,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
 
@@ -545,7 +539,7 @@ mod tests {
     }
 
     fn assess(form: &Form, e: &Evaluation) -> Assessment {
-        to_assessment(e, form, &conversation(), Utc::now())
+        to_assessment(e, form, &conversation())
     }
 
     #[test]
