@@ -23,6 +23,25 @@ pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// The raw body of an authenticated GET.
+pub(crate) async fn get_bytes(http: &reqwest::Client, url: &str, token: &str) -> Vec<u8> {
+    let response = http.get(url).bearer_auth(token).send().await.unwrap();
+    response.bytes().await.unwrap().to_vec()
+}
+
+/// Two emulators from the same seed answered alike, byte for byte.
+pub(crate) fn assert_same_bytes(first: &[Vec<u8>], second: &[Vec<u8>]) {
+    assert_eq!(first.len(), second.len());
+    for (x, y) in first.iter().zip(second) {
+        assert!(
+            x == y,
+            "responses differ:\n{}\n{}",
+            String::from_utf8_lossy(x),
+            String::from_utf8_lossy(y)
+        );
+    }
+}
+
 pub(crate) async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) {
     let response = http.get(url).bearer_auth(token).send().await.unwrap();
     let status = response.status().as_u16();

@@ -8,11 +8,19 @@ use std::time::{Duration, Instant};
 
 const STREAMS: [&str; 3] = ["interactions", "assessments", "surveys"];
 
+/// The demo's Genesys `[source]` (its one home), paced for the test, in smaller chunks so a
+/// run has many pages to be killed between.
 fn pipeline(emu: &RunningEmulator, sink: &str, audit: &Path) -> String {
+    let source = cxqa_runner::pipeline::emulator_source(
+        include_str!("../../../config/demo-genesys.toml"),
+        "genesys",
+        emu.url("genesys"),
+        &[("requests_per_minute", 3000)],
+    )
+    .unwrap();
     format!(
-        "audit_log = \"{}\"\n[source]\nvendor = \"genesys\"\nbase_url = \"{}\"\nclient_id = \"demo-client\"\nclient_secret = \"${{CRASH_SECRET}}\"\nrequests_per_minute = 3000\ndetails_chunk_hours = 6\n\n[extract]\nstreams = [\"interactions\", \"assessments\", \"surveys\"]\nfrom = \"2026-11-13T12:00:00Z\"\nto = \"2026-11-20T12:00:00Z\"\npage_size = 5\nconcurrency = 2\n\n{sink}\n",
+        "audit_log = \"{}\"\n[source]\n{source}details_chunk_hours = 6\n\n[extract]\nstreams = [\"interactions\", \"assessments\", \"surveys\"]\nfrom = \"2026-11-13T12:00:00Z\"\nto = \"2026-11-20T12:00:00Z\"\npage_size = 5\nconcurrency = 2\n\n{sink}\n",
         audit.display(),
-        emu.url("genesys")
     )
 }
 
@@ -21,7 +29,6 @@ fn cxqa(dir: &Path, file: &str) -> Command {
     command
         .args(["run", file])
         .current_dir(dir)
-        .env("CRASH_SECRET", "demo-secret")
         .env_remove("CXQA_LOG")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

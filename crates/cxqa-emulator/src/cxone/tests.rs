@@ -2,7 +2,7 @@
 //! jobs behave, and the same seed gives byte-identical responses.
 
 use super::*;
-use crate::tests::{client, emulator, get_json};
+use crate::tests::{assert_same_bytes, client, emulator, get_bytes, get_json};
 use crate::{Faults, RunningEmulator};
 
 async fn cxone_token(http: &reqwest::Client, base: &str) -> Value {
@@ -236,31 +236,16 @@ async fn cxone_same_seed_serves_byte_identical_responses() {
             .unwrap()
             .to_string();
         out.push(
-            http.get(format!(
-                "{}/incontactapi/services/v34.0/agents",
-                emu.url("cxone")
-            ))
-            .bearer_auth(&x)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .to_vec(),
+            get_bytes(
+                &http,
+                &format!("{}/incontactapi/services/v34.0/agents", emu.url("cxone")),
+                &x,
+            )
+            .await,
         );
         out
     }
     let a = emulator(Faults::default()).await;
     let b = emulator(Faults::default()).await;
-    let (first, second) = (sample(&a).await, sample(&b).await);
-    assert_eq!(first.len(), second.len());
-    for (x, y) in first.iter().zip(&second) {
-        assert!(
-            x == y,
-            "responses differ:\n{}\n{}",
-            String::from_utf8_lossy(x),
-            String::from_utf8_lossy(y)
-        );
-    }
+    assert_same_bytes(&sample(&a).await, &sample(&b).await);
 }

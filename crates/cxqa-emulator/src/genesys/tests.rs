@@ -2,7 +2,7 @@
 //! faults behave, and the same seed gives byte-identical responses.
 
 use super::*;
-use crate::tests::{client, emulator, get_json};
+use crate::tests::{assert_same_bytes, client, emulator, get_bytes, get_json};
 use crate::{Faults, RunningEmulator};
 
 async fn genesys_token(http: &reqwest::Client, base: &str, (id, secret): (&str, &str)) -> String {
@@ -426,17 +426,7 @@ async fn genesys_same_seed_serves_byte_identical_responses() {
             "/api/v2/quality/forms/evaluations",
             "/api/v2/authorization/divisions",
         ] {
-            out.push(
-                http.get(format!("{}{path}", emu.url("genesys")))
-                    .bearer_auth(&g)
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap()
-                    .to_vec(),
-            );
+            out.push(get_bytes(&http, &format!("{}{path}", emu.url("genesys")), &g).await);
         }
         let details = http
             .post(format!("{}/api/v2/analytics/conversations/details/query", emu.url("genesys")))
@@ -456,31 +446,12 @@ async fn genesys_same_seed_serves_byte_identical_responses() {
             c["evaluations"][0]["evaluationId"].as_str().unwrap()
         );
         out.push(details);
-        out.push(
-            http.get(format!("{}{path}", emu.url("genesys")))
-                .bearer_auth(&g)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap()
-                .to_vec(),
-        );
+        out.push(get_bytes(&http, &format!("{}{path}", emu.url("genesys")), &g).await);
         out
     }
     let a = emulator(Faults::default()).await;
     let b = emulator(Faults::default()).await;
-    let (first, second) = (sample(&a).await, sample(&b).await);
-    assert_eq!(first.len(), second.len());
-    for (x, y) in first.iter().zip(&second) {
-        assert!(
-            x == y,
-            "responses differ:\n{}\n{}",
-            String::from_utf8_lossy(x),
-            String::from_utf8_lossy(y)
-        );
-    }
+    assert_same_bytes(&sample(&a).await, &sample(&b).await);
 }
 
 #[tokio::test]
