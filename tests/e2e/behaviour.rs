@@ -2,7 +2,9 @@
 //! connector the emulator speaks (it has a `config/demo-<vendor>.toml`). A new connector gets
 //! these tests by registering; nothing here names a vendor.
 
-use crate::support::{ANCHOR, FROM, demo_pipeline, emulator, pipeline_text, records, run, source};
+use crate::support::{
+    ANCHOR, FROM, demo_pipeline, emulator, pipeline_into, pipeline_text, records, run, source,
+};
 use cxqa_core::{ExtractRequest, Stream, Window};
 use cxqa_emulator::{Faults, RunningEmulator, TimePasses};
 use cxqa_runner::Pipeline;
@@ -203,14 +205,16 @@ async fn every_record_validates_against_its_stream_schema() {
     }
 }
 
-/// `(id, deleted)` of every row of a stream's table in a SQLite store.
-fn rows(store: &std::path::Path, stream: &str) -> BTreeMap<String, bool> {
+/// `id → (deleted, assessment_id)` of every row of a stream's table in a SQLite store.
+fn rows(store: &std::path::Path, stream: &str) -> BTreeMap<String, (bool, Option<String>)> {
     let db = rusqlite::Connection::open(store).unwrap();
     let mut query = db
-        .prepare(&format!("SELECT id, deleted_at IS NOT NULL FROM {stream}"))
+        .prepare(&format!(
+            "SELECT id, deleted_at IS NOT NULL, json_extract(record, '$.assessment_id') FROM {stream}"
+        ))
         .unwrap();
     query
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_map([], |row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?))))
         .unwrap()
         .map(Result::unwrap)
         .collect()
@@ -222,26 +226,22 @@ async fn deletions_mark_exactly_the_delivered_records_the_vendor_removed() {
         let emu = emulator(Faults::default()).await;
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("cxqa.sqlite");
-        let text = pipeline_text(&source(vendor, &emu), &offered(vendor), dir.path())
-            .replace(
-                "\nconcurrency = 4\n",
-                "\nconcurrency = 4\nincremental = true\n",
-            )
-            .replace(
-                "kind = \"jsonl\"\ndir = ",
-                &format!(
-                    "kind = \"sqlite\"\npath = {:?}\n# was: ",
-                    store.display().to_string()
-                ),
-            );
+        let sink = format!(
+            "kind = \"sqlite\"\npath = {:?}",
+            store.display().to_string()
+        );
+        let text = pipeline_into(&source(vendor, &emu), &offered(vendor), &sink).replace(
+            "\nconcurrency = 4\n",
+            "\nconcurrency = 4\nincremental = true\n",
+        );
         run(&text).await;
-        let before: BTreeMap<&str, BTreeMap<String, bool>> = offered(vendor)
+        let before: BTreeMap<&str, _> = offered(vendor)
             .into_iter()
             .map(|stream| (stream, rows(&store, stream)))
             .collect();
         for (stream, rows) in &before {
             assert!(
-                rows.values().all(|deleted| !deleted),
+                rows.values().all(|(deleted, _)| !deleted),
                 "{vendor} {stream}: a first run deleted something"
             );
         }
@@ -251,23 +251,48 @@ async fn deletions_mark_exactly_the_delivered_records_the_vendor_removed() {
             ..TimePasses::default()
         });
         run(&text).await;
-        let mut deleted = 0;
-        for (stream, earlier) in &before {
-            for (id, now_deleted) in rows(&store, stream) {
-                if now_deleted {
-                    assert!(
-                        earlier.contains_key(&id),
-                        "{vendor} {stream}: {id} deleted but never delivered"
-                    );
-                    deleted += 1;
-                }
-            }
-        }
+        let now: BTreeMap<&str, _> = offered(vendor)
+            .into_iter()
+            .map(|stream| (stream, rows(&store, stream)))
+            .collect();
+        let deleted = |stream: &str| -> BTreeSet<String> {
+            now[stream]
+                .iter()
+                .filter(|(_, (deleted, _))| *deleted)
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        let assessments = deleted("assessments");
+        assert!(
+            assessments
+                .iter()
+                .all(|id| before["assessments"].contains_key(id)),
+            "{vendor}: an assessment never delivered was deleted"
+        );
         let removed = passed.deleted.len() + passed.retracted.len();
         assert_eq!(
-            deleted, removed,
-            "{vendor}: records deleted in the store vs evaluations the vendor removed: {passed:?}"
+            assessments.len(),
+            removed,
+            "{vendor}: assessments deleted in the store vs evaluations the vendor removed: {passed:?}"
         );
+        // Feedback goes with its assessment, and nothing else is deleted.
+        for (id, (is_deleted, assessment)) in &now["feedback"] {
+            let of_deleted = assessment.as_ref().is_some_and(|a| assessments.contains(a));
+            assert_eq!(
+                *is_deleted, of_deleted,
+                "{vendor}: feedback {id} of {assessment:?}"
+            );
+        }
+        for stream in now
+            .keys()
+            .filter(|s| !["assessments", "feedback"].contains(*s))
+        {
+            assert!(
+                deleted(stream).is_empty(),
+                "{vendor} {stream}: {:?}",
+                deleted(stream)
+            );
+        }
     }
 }
 

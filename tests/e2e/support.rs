@@ -62,11 +62,19 @@ pub fn source_with(vendor: &str, emulator: &RunningEmulator, settings: &[(&str, 
 
 /// A pipeline over the fixed week into JSONL files under `dir`.
 pub fn pipeline_text(source: &str, streams: &[&str], dir: &Path) -> String {
+    pipeline_into(
+        source,
+        streams,
+        &format!("kind = \"jsonl\"\ndir = \"{}\"", dir.display()),
+    )
+}
+
+/// A pipeline over the fixed week into the sink that `sink` (the `[sink]` table's keys) names.
+pub fn pipeline_into(source: &str, streams: &[&str], sink: &str) -> String {
     let streams: Vec<String> = streams.iter().map(|s| format!("\"{s}\"")).collect();
     format!(
-        "[source]\n{source}\n\n[extract]\nstreams = [{}]\nfrom = \"{FROM}\"\nto = \"{ANCHOR}\"\nconcurrency = 4\n\n[sink]\nkind = \"jsonl\"\ndir = \"{}\"\n",
+        "[source]\n{source}\n\n[extract]\nstreams = [{}]\nfrom = \"{FROM}\"\nto = \"{ANCHOR}\"\nconcurrency = 4\n\n[sink]\n{sink}\n",
         streams.join(", "),
-        dir.display()
     )
 }
 

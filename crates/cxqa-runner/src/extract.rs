@@ -32,6 +32,11 @@ pub struct ExtractConfig {
     /// Requests a connector may have in flight at once.
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
+    /// A re-extracted window that would delete more than this share of the ids remembered for
+    /// it (or that came back empty) is not believed: no tombstone is written, a warning says
+    /// so, and the next run checks again.
+    #[serde(default = "default_max_delete_ratio")]
+    pub max_delete_ratio: f64,
     #[serde(default)]
     pub filters: Filters,
 }
@@ -42,6 +47,10 @@ fn default_lookback() -> IsoDuration {
 
 fn default_concurrency() -> u32 {
     4
+}
+
+fn default_max_delete_ratio() -> f64 {
+    0.5
 }
 
 impl ExtractConfig {
@@ -99,6 +108,13 @@ impl ExtractConfig {
                 format!("{} is out of range", self.concurrency),
             )
             .with_hint("use 1 to 64"));
+        }
+        if !(self.max_delete_ratio > 0.0 && self.max_delete_ratio <= 1.0) {
+            return Err(ConfigError::new(
+                "extract.max_delete_ratio",
+                format!("{} is out of range", self.max_delete_ratio),
+            )
+            .with_hint("use a share above 0 and at most 1, e.g. 0.5"));
         }
         if self.page_size == Some(0) {
             return Err(ConfigError::new("extract.page_size", "0 records per page")

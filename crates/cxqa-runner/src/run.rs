@@ -5,7 +5,8 @@ use crate::pages::{EnvelopePages, envelope_pages};
 use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use chrono::{DateTime, Utc};
-use cxqa_core::{ExtractRequest, PriorState, Stream};
+use cxqa_core::model::TombstoneReason;
+use cxqa_core::{ExtractRequest, Page, PriorState, Stream};
 use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
@@ -113,7 +114,8 @@ async fn run_stream(
         progress,
     };
     run.state.window = Some(request.window);
-    run.drive(pages).await
+    run.drive(pages, request.max_pages, pipeline.extract.max_delete_ratio)
+        .await
 }
 
 /// The request for one stream: the configured window, or for a resumed run the interrupted
@@ -147,6 +149,43 @@ fn plan_request(pipeline: &Pipeline, state: &StreamState, now: DateTime<Utc>) ->
     }
 }
 
+/// Absence tombstones of a re-extracted window are believed only when the re-extraction returned
+/// rows and deletes at most `max_ratio` of the ids remembered for the window. Otherwise they
+/// are dropped and the window keeps the ids it had (so the next run checks again); the warning
+/// says what was withheld.
+fn withhold_implausible_deletions(
+    page: &mut Page<Envelope>,
+    state: &StreamState,
+    max_ratio: f64,
+) -> Option<String> {
+    let window = page.window_ids.as_ref()?;
+    let known = state.known_ids.get(&window.key).filter(|k| !k.is_empty())?;
+    let absent = page
+        .tombstones
+        .iter()
+        .filter(|t| t.reason == TombstoneReason::AbsentFromReextraction)
+        .count();
+    let empty = window.ids.is_empty();
+    if !empty && absent as f64 <= max_ratio * known.len() as f64 {
+        return None;
+    }
+    let key = window.key.clone();
+    page.tombstones
+        .retain(|t| t.reason != TombstoneReason::AbsentFromReextraction);
+    page.window_ids = None;
+    Some(if empty {
+        format!(
+            "the re-extraction of {key} returned nothing although {} records were extracted from it before: no deletion was recorded; the next run checks again",
+            known.len()
+        )
+    } else {
+        format!(
+            "the re-extraction of {key} would delete {absent} of its {} records, more than max_delete_ratio allows: no deletion was recorded; the next run checks again",
+            known.len()
+        )
+    })
+}
+
 struct StreamRun<'a> {
     sink: &'a mut dyn Sink,
     key: &'a StateKey,
@@ -157,9 +196,21 @@ struct StreamRun<'a> {
 }
 
 impl StreamRun<'_> {
-    async fn drive(&mut self, mut pages: EnvelopePages<'_>) -> Result<(), RunError> {
+    async fn drive(
+        &mut self,
+        mut pages: EnvelopePages<'_>,
+        max_pages: Option<u32>,
+        max_delete_ratio: f64,
+    ) -> Result<(), RunError> {
+        let watermark_before = self.state.watermark;
         while let Some(page) = pages.next().await {
-            let page = page?;
+            let mut page = page?;
+            if let Some(warning) =
+                withhold_implausible_deletions(&mut page, &self.state, max_delete_ratio)
+            {
+                tracing::warn!(stream = %self.key.stream, "{warning}");
+                self.report.warnings.push(warning);
+            }
             let records = page.records;
             if let Some(max) = records.iter().filter_map(|r| r.modified_at).max() {
                 self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
@@ -191,6 +242,16 @@ impl StreamRun<'_> {
             self.commit(records, page.tombstones).await?;
             self.progress
                 .page_committed(self.vendor, self.key.stream, self.report.fetched);
+        }
+        // Cut short by `max_pages` with pages left: the records not fetched must stay ahead of
+        // the high-water mark, or an incremental run would never read them.
+        if let Some(max) = max_pages
+            .filter(|max| self.report.pages >= u64::from(*max) && self.state.checkpoint.is_some())
+        {
+            self.state.watermark = watermark_before;
+            self.report.warnings.push(format!(
+                "stopped after max_pages = {max} with pages left: the high-water mark was kept, so the next incremental run reads them"
+            ));
         }
         // Finished: forget the checkpoint so the next run starts a new extraction.
         self.state.checkpoint = None;
@@ -256,11 +317,13 @@ mod tests {
     use crate::requests::RequestStats;
     use async_trait::async_trait;
     use cxqa_core::connector::{CheckReport, Connector};
+    use cxqa_core::model::Tombstone;
     use cxqa_core::model::{Agent, AgentState, Interaction};
     use cxqa_core::source::Source;
     use cxqa_core::source::{AgentSource, InteractionSource, PageStream};
-    use cxqa_core::{Checkpoint, Page, SourceError, paginate};
+    use cxqa_core::{Checkpoint, SourceError, WindowIds, paginate};
     use cxqa_sinks::{JsonlSink, SinkConfig};
+    use std::collections::BTreeSet;
     use std::sync::{Arc, Mutex};
 
     const PAGES: u32 = 3;
@@ -451,6 +514,129 @@ mod tests {
         assert_eq!(requests[1].modified_since, Some(since));
         assert_eq!(requests[1].window.from, since);
         assert_eq!(requests[1].window.to, at(40));
+    }
+
+    #[tokio::test]
+    async fn max_pages_never_moves_the_watermark_past_unfetched_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(FakeVendor::default());
+        let mut pipeline = pipeline(vendor.clone(), "[\"agents\"]", true);
+        pipeline.extract.max_pages = Some(2);
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        let cut = run(&pipeline, &mut sink, at(0)).await;
+        assert_eq!(cut.streams[0].fetched, 4);
+        assert!(
+            cut.streams[0].warnings[0].contains("max_pages = 2"),
+            "{cut:?}"
+        );
+        assert_eq!(sink.load_state(&key()).await.unwrap().watermark, None);
+        // Without the cap the next run reads to the end and the watermark moves.
+        pipeline.extract.max_pages = None;
+        run(&pipeline, &mut sink, at(10)).await;
+        assert_eq!(
+            sink.load_state(&key()).await.unwrap().watermark,
+            Some(at(5))
+        );
+    }
+
+    /// A vendor whose one window ("day-1") holds whatever ids the test says, and that
+    /// tombstones the remembered ids it no longer holds, as an absence-based connector does.
+    #[derive(Default)]
+    struct WindowVendor {
+        holds: Mutex<Vec<&'static str>>,
+    }
+
+    impl Source<Agent> for WindowVendor {
+        fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Agent> {
+            let holds: BTreeSet<String> = self
+                .holds
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let known = request
+                .prior
+                .known_ids
+                .get("day-1")
+                .cloned()
+                .unwrap_or_default();
+            let agent = |id: &String| Agent {
+                vendor: "fake".into(),
+                id: id.clone(),
+                agent_id: id.clone(),
+                name: None,
+                email: None,
+                username: None,
+                state: AgentState::Active,
+                division_id: None,
+                team_id: None,
+                team_name: None,
+                modified_at: Some(at(1)),
+                extracted_at: at(59),
+            };
+            let mut page = Page::new(holds.iter().map(agent).collect()).with_tombstones(
+                known
+                    .difference(&holds)
+                    .map(|id| Tombstone {
+                        stream: Stream::Agents,
+                        vendor: "fake".into(),
+                        id: id.clone(),
+                        detected_at: at(2),
+                        reason: TombstoneReason::AbsentFromReextraction,
+                    })
+                    .collect(),
+            );
+            page.window_ids = Some(WindowIds {
+                key: "day-1".into(),
+                ids: holds,
+            });
+            Box::pin(futures::stream::once(async { Ok(page) }))
+        }
+    }
+
+    #[tokio::test]
+    async fn implausible_absence_deletions_are_withheld_until_a_run_confirms_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(WindowVendor::default());
+        let mut pipeline = pipeline(Arc::new(FakeVendor::default()), "[\"agents\"]", false);
+        struct Windowed(Arc<WindowVendor>);
+        #[async_trait]
+        impl Connector for Windowed {
+            fn vendor(&self) -> &'static str {
+                "fake"
+            }
+            async fn check(&self) -> Result<CheckReport, SourceError> {
+                Ok(CheckReport::default())
+            }
+            fn agents(&self) -> Option<&AgentSource> {
+                Some(self.0.as_ref())
+            }
+        }
+        pipeline.connector = Box::new(Windowed(vendor.clone()));
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        let mut run_holding = async |ids: &[&'static str]| {
+            *vendor.holds.lock().unwrap() = ids.to_vec();
+            let report = run(&pipeline, &mut sink, at(0)).await;
+            let known = sink.load_state(&key()).await.unwrap().known_ids["day-1"].clone();
+            (report.streams[0].clone(), known.len())
+        };
+        run_holding(&["a", "b", "c", "d"]).await;
+        // Three of four gone at once: not believed, nothing tombstoned, the ids are kept.
+        let (withheld, known) = run_holding(&["a"]).await;
+        assert_eq!((withheld.written.tombstoned, known), (0, 4), "{withheld:?}");
+        assert!(
+            withheld.warnings[0].contains("would delete 3 of its 4"),
+            "{withheld:?}"
+        );
+        // An empty re-extraction is not believed either.
+        let (empty, known) = run_holding(&[]).await;
+        assert_eq!((empty.written.tombstoned, known), (0, 4));
+        assert!(empty.warnings[0].contains("returned nothing"), "{empty:?}");
+        // One of four: plausible, tombstoned, and the window now holds three.
+        let (believed, known) = run_holding(&["a", "b", "c"]).await;
+        assert_eq!((believed.written.tombstoned, known), (1, 3), "{believed:?}");
+        assert!(believed.warnings.is_empty());
     }
 
     #[tokio::test]

@@ -210,6 +210,8 @@ pub struct WriteStats {
     /// Re-delivered records older than the stored version (ignored).
     pub stale: u64,
     pub tombstoned: u64,
+    /// Records stored as deleted and delivered again: live once more.
+    pub revived: u64,
 }
 
 impl std::ops::AddAssign for WriteStats {
@@ -219,6 +221,7 @@ impl std::ops::AddAssign for WriteStats {
         self.unchanged += other.unchanged;
         self.stale += other.stale;
         self.tombstoned += other.tombstoned;
+        self.revived += other.revived;
     }
 }
 

@@ -116,7 +116,7 @@ impl Sink for PostgresSink {
                 .map(|row| Stored { modified_at: row.get(0), record: row.get(1), deleted: row.get(2) });
             let action = decide(stored.as_ref(), envelope.modified_at, &envelope.record);
             match action {
-                Action::Insert | Action::Update => {
+                Action::Insert | Action::Update | Action::Revive => {
                     let c = columns(batch.key.stream, &envelope.record);
                     let extracted: Option<DateTime<Utc>> = envelope
                         .record
@@ -140,10 +140,10 @@ impl Sink for PostgresSink {
                     )
                     .await
                     .map_err(pg_error)?;
-                    if action == Action::Insert {
-                        stats.inserted += 1;
-                    } else {
-                        stats.updated += 1;
+                    match action {
+                        Action::Insert => stats.inserted += 1,
+                        Action::Revive => stats.revived += 1,
+                        _ => stats.updated += 1,
                     }
                 }
                 Action::Unchanged => stats.unchanged += 1,
@@ -168,6 +168,21 @@ impl Sink for PostgresSink {
                 .await
                 .map_err(pg_error)?;
             stats.tombstoned += marked;
+            if t.stream == Stream::Assessments {
+                // Feedback belongs to its assessment and goes with it.
+                let feedback = &tables
+                    .iter()
+                    .find(|(s, _)| *s == Stream::Feedback)
+                    .expect("every stream has a table")
+                    .1;
+                stats.tombstoned += tx
+                    .execute(
+                        &format!("UPDATE {feedback} SET deleted_at = $3, deleted_reason = $4 WHERE vendor = $1 AND record->>'assessment_id' = $2 AND deleted_at IS NULL"),
+                        &[&t.vendor, &t.id, &t.detected_at, &reason],
+                    )
+                    .await
+                    .map_err(pg_error)?;
+            }
         }
         let state =
             serde_json::to_value(&batch.state).map_err(|e| SinkError::Encode(e.to_string()))?;

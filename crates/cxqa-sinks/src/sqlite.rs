@@ -87,7 +87,7 @@ impl SqliteSink {
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
             match action {
-                Action::Insert | Action::Update => {
+                Action::Insert | Action::Update | Action::Revive => {
                     tx.execute(
                         &format!(
                             "INSERT INTO {table} (vendor, id, {cols}, deleted_at, deleted_reason, extracted_at, record)
@@ -104,10 +104,10 @@ impl SqliteSink {
                             c.form_id, c.form_version, extracted, record
                         ],
                     )?;
-                    if action == Action::Insert {
-                        stats.inserted += 1;
-                    } else {
-                        stats.updated += 1;
+                    match action {
+                        Action::Insert => stats.inserted += 1,
+                        Action::Revive => stats.revived += 1,
+                        _ => stats.updated += 1,
                     }
                 }
                 Action::Unchanged => stats.unchanged += 1,
@@ -126,6 +126,15 @@ impl SqliteSink {
                 params![t.vendor, t.id, at, reason],
             )?;
             stats.tombstoned += marked as u64;
+            if t.stream == Stream::Assessments {
+                // Feedback belongs to its assessment and goes with it.
+                let cascaded = tx.execute(
+                    "UPDATE feedback SET deleted_at = ?3, deleted_reason = ?4
+                     WHERE vendor = ?1 AND json_extract(record, '$.assessment_id') = ?2 AND deleted_at IS NULL",
+                    params![t.vendor, t.id, at, reason],
+                )?;
+                stats.tombstoned += cascaded as u64;
+            }
         }
         tx.execute(
             "INSERT INTO cxqa_state (pipeline, vendor, stream, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)

@@ -43,6 +43,23 @@ fn batch(records: Vec<Envelope>, tombstones: Vec<Tombstone>, checkpoint: u64) ->
     }
 }
 
+/// The evaluator comment of assessment `assessment`, as a page of the feedback stream.
+fn feedback_of(assessment: &str) -> Batch {
+    let id = format!("{assessment}:evaluator");
+    Batch {
+        key: key(Stream::Feedback),
+        records: vec![Envelope {
+            stream: Stream::Feedback,
+            vendor: "v".into(),
+            id: id.clone(),
+            modified_at: Some(at(1)),
+            record: json!({ "vendor": "v", "id": id, "assessment_id": assessment, "modified_at": at(1) }),
+        }],
+        tombstones: vec![],
+        state: StreamState::default(),
+    }
+}
+
 fn tombstone(id: &str) -> Tombstone {
     Tombstone {
         stream: Stream::Assessments,
@@ -83,12 +100,17 @@ async fn conformance(sink: &mut dyn Sink, rows: impl AsyncFn() -> Vec<Row>) {
         .await
         .unwrap();
     assert_eq!((stats.updated, stats.stale), (1, 1));
-    // Tombstones mark, never remove; one for an id never delivered changes nothing.
+    // Tombstones mark, never remove; one for an id never delivered changes nothing; the
+    // feedback of a deleted assessment goes with it.
+    sink.commit(feedback_of("b")).await.unwrap();
+    sink.commit(feedback_of("a")).await.unwrap();
     let stats = sink
         .commit(batch(vec![], vec![tombstone("b"), tombstone("zz")], 3))
         .await
         .unwrap();
-    assert_eq!(stats.tombstoned, 1);
+    assert_eq!(stats.tombstoned, 2, "b and its feedback");
+    let again = sink.commit(feedback_of("a")).await.unwrap();
+    assert_eq!(again.unchanged, 1, "a's feedback is untouched");
     let again = sink
         .commit(batch(vec![], vec![tombstone("b")], 3))
         .await
@@ -97,6 +119,8 @@ async fn conformance(sink: &mut dyn Sink, rows: impl AsyncFn() -> Vec<Row>) {
         again.tombstoned, 0,
         "a re-delivered tombstone changes nothing"
     );
+    let again = sink.commit(feedback_of("b")).await.unwrap();
+    assert_eq!(again.revived, 1, "b's feedback was deleted with it");
     let stored = rows().await;
     assert_eq!(
         stored.len(),
@@ -106,6 +130,13 @@ async fn conformance(sink: &mut dyn Sink, rows: impl AsyncFn() -> Vec<Row>) {
     assert_eq!(stored[0].0, "a");
     assert_eq!(stored[0].2, Some(5.0));
     assert!(!stored[0].3 && stored[1].3, "{stored:?}");
+    // The vendor delivers `b` again (the deletion was wrong): it is live once more.
+    let revived = sink
+        .commit(batch(vec![envelope("b", 0)], vec![], 3))
+        .await
+        .unwrap();
+    assert_eq!((revived.revived, revived.stale), (1, 0));
+    assert!(rows().await.iter().all(|row| !row.3), "b is live again");
     // The state committed with the last page comes back.
     let state = sink.load_state(&key(Stream::Assessments)).await.unwrap();
     assert_eq!(state.checkpoint, Some(Checkpoint::new(3u64)));

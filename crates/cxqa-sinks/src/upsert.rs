@@ -1,8 +1,9 @@
 //! The one rule every database sink applies when a record arrives again: a newer `modified_at`
 //! replaces, an equal one changes nothing, an older one is ignored and counted. Records without
-//! `modified_at` are compared by payload. A tombstone marks a delivered record deleted (never
+//! `modified_at` are compared by payload. A deleted record delivered again is revived. A tombstone marks a delivered record deleted (never
 //! removing it); one for an id the store never held changes nothing, so a vendor's deletion of
-//! something cxqa never extracted leaves no trace.
+//! something cxqa never extracted leaves no trace. The feedback of a deleted assessment (its
+//! `assessment_id`) is deleted with it.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -22,6 +23,10 @@ pub enum Action {
     Unchanged,
     /// Older than what is stored: ignored.
     Stale,
+    /// Stored as deleted, and the vendor delivers it again: live once more, with what was
+    /// delivered. A deletion that was wrong (a transient empty extraction, a passing 404) heals
+    /// on the next delivery instead of lasting forever.
+    Revive,
 }
 
 /// Payloads compared without `extracted_at`, which differs on every delivery.
@@ -44,15 +49,16 @@ pub fn decide(
     let Some(stored) = stored else {
         return Action::Insert;
     };
+    if stored.deleted {
+        return Action::Revive;
+    }
     match (stored.modified_at, modified_at) {
         (Some(old), Some(new)) if new > old => Action::Update,
         (Some(old), Some(new)) if new < old => Action::Stale,
-        // A deleted row that is delivered again at the same version stays deleted: the
-        // tombstone came after that version.
         (Some(_), Some(_)) => Action::Unchanged,
         (Some(_), None) => Action::Stale,
         (None, Some(_)) => Action::Update,
-        (None, None) if stored.deleted || same_payload(&stored.record, record) => Action::Unchanged,
+        (None, None) if same_payload(&stored.record, record) => Action::Unchanged,
         (None, None) => Action::Update,
     }
 }
@@ -93,6 +99,20 @@ mod tests {
             decide(Some(&s), at("2026-11-10T09:00:00Z"), &json!({"v": 0})),
             Action::Stale
         );
+    }
+
+    #[test]
+    fn a_deleted_record_delivered_again_is_revived_whatever_its_version() {
+        let deleted = Stored {
+            deleted: true,
+            ..stored(at("2026-11-10T10:00:00Z"), json!({"id": "a"}))
+        };
+        for version in [None, at("2026-11-10T09:00:00Z"), at("2026-11-10T10:00:00Z")] {
+            assert_eq!(
+                decide(Some(&deleted), version, &json!({"id": "a"})),
+                Action::Revive
+            );
+        }
     }
 
     #[test]
