@@ -3,7 +3,7 @@
 
 use crate::extraction::Row;
 use crate::qm::*;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use cxqa_core::model::{
     AssessedGroup, AssessedQuestion, Assessment, AssessmentKind, QuestionKind, Tombstone,
     TombstoneReason, WeightMode,
@@ -150,15 +150,27 @@ fn tombstone(stream: Stream, id: String, reason: TombstoneReason, at: DateTime<U
     }
 }
 
-/// The assessments of one chunk, with tombstones for what disappeared or was deleted.
-pub fn assessments_page(chunk: &QmChunk, key: &str, request: &ExtractRequest) -> Page<Assessment> {
+/// The assessments of one chunk, with tombstones for what disappeared or was deleted. The ids
+/// are remembered per submission day (the extraction's filter), so they stay comparable however
+/// later runs chunk their windows.
+pub fn assessments_page(chunk: &QmChunk, days: Days, request: &ExtractRequest) -> Page<Assessment> {
     let rubrics = rubrics(&chunk.questions);
     let answers = answers_by_workflow(&chunk.questions);
     let mut records = Vec::new();
     let mut tombstones = Vec::new();
-    let mut live = BTreeSet::new();
-    // A tombstone retracts something delivered before: only ids remembered for this window.
-    let known = request.prior.known_ids.get(key);
+    let mut live: BTreeMap<NaiveDate, BTreeSet<String>> =
+        days.iter().map(|day| (day, BTreeSet::new())).collect();
+    // A tombstone retracts something delivered before: only ids remembered for these days.
+    let known: BTreeSet<&String> = days
+        .iter()
+        .filter_map(|day| {
+            request
+                .prior
+                .known_ids
+                .get(&WindowIds::day(day, BTreeSet::new()).key)
+        })
+        .flatten()
+        .collect();
     for row in &chunk.workflows {
         let Some(id) = text(row, "workflowid") else {
             continue;
@@ -167,7 +179,7 @@ pub fn assessments_page(chunk: &QmChunk, key: &str, request: &ExtractRequest) ->
             .map(|s| snake(&s))
             .unwrap_or_default();
         if DELETED_STATUSES.contains(&status.as_str()) {
-            if known.is_some_and(|k| k.contains(&id)) {
+            if known.contains(&id) {
                 tombstones.push(tombstone(
                     Stream::Assessments,
                     id,
@@ -180,7 +192,11 @@ pub fn assessments_page(chunk: &QmChunk, key: &str, request: &ExtractRequest) ->
         let modified = time(row, "lastupdated");
         let empty = Vec::new();
         if let Some(a) = assessment(row, answers.get(&id).unwrap_or(&empty), &rubrics) {
-            live.insert(id);
+            let day = time(row, "submissiondate")
+                .map(|t| t.date_naive())
+                .filter(|d| live.contains_key(d))
+                .unwrap_or(days.from);
+            live.entry(day).or_default().insert(id);
             if request
                 .modified_since
                 .is_none_or(|since| modified.is_none_or(|m| m >= since))
@@ -189,7 +205,8 @@ pub fn assessments_page(chunk: &QmChunk, key: &str, request: &ExtractRequest) ->
             }
         }
     }
-    for gone in known.into_iter().flat_map(|k| k.difference(&live)) {
+    let all_live: BTreeSet<&String> = live.values().flatten().collect();
+    for gone in known.into_iter().filter(|id| !all_live.contains(id)) {
         if !tombstones.iter().any(|t| &t.id == gone) {
             tombstones.push(tombstone(
                 Stream::Assessments,
@@ -200,10 +217,10 @@ pub fn assessments_page(chunk: &QmChunk, key: &str, request: &ExtractRequest) ->
         }
     }
     let mut page = Page::new(records).with_tombstones(tombstones);
-    page.window_ids = Some(WindowIds {
-        key: key.to_string(),
-        ids: live,
-    });
+    page.window_ids = live
+        .into_iter()
+        .map(|(day, ids)| WindowIds::day(day, ids))
+        .collect();
     page
 }
 
@@ -289,7 +306,7 @@ mod tests {
         };
         let page = assessments_page(
             &chunk,
-            "2026-11-14/2026-11-15",
+            days("2026-11-14", "2026-11-15"),
             &ExtractRequest::new(Window::new(Utc::now(), Utc::now())),
         );
         let by_id: HashMap<&str, &Assessment> =
@@ -312,7 +329,58 @@ mod tests {
         // N/A is left out: 3 of 5 — and the vendor's 50 disagrees, so it is flagged.
         assert_eq!(by_id["w3"].normalized_score, Some(60.0));
         assert!(by_id["w3"].score_mismatch.is_some());
-        assert_eq!(page.window_ids.unwrap().ids.len(), 3);
+        assert_eq!(page.window_ids.len(), 1);
+        assert_eq!(page.window_ids[0].ids.len(), 3);
+    }
+
+    fn days(from: &str, to: &str) -> Days {
+        Days {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+        }
+    }
+
+    fn submitted(id: &str, at: &str) -> Row {
+        let mut row = workflow(id, "100", "FALSE");
+        row.insert("submissiondate".into(), at.into());
+        row
+    }
+
+    #[test]
+    fn ids_are_remembered_per_submission_day_whatever_the_chunking() {
+        // A week-long chunk files each id under its submission day.
+        let week = QmChunk {
+            workflows: vec![
+                submitted("w1", "2026-11-14 09:00:00"),
+                submitted("w2", "2026-11-16 09:00:00"),
+            ],
+            questions: vec![],
+        };
+        let request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
+        let page = assessments_page(&week, days("2026-11-14", "2026-11-21"), &request);
+        let remembered: BTreeMap<String, BTreeSet<String>> = page
+            .window_ids
+            .into_iter()
+            .map(|w| (w.key, w.ids))
+            .collect();
+        assert_eq!(
+            remembered.len(),
+            7,
+            "every day of the chunk, empty ones too"
+        );
+        assert_eq!(remembered["2026-11-14"], BTreeSet::from(["w1".to_string()]));
+        assert_eq!(remembered["2026-11-16"], BTreeSet::from(["w2".to_string()]));
+        // A later run chunks from another day: the days still line up, and the one that
+        // vanished from 14 November is a tombstone.
+        let mut later = request.clone();
+        later.prior.known_ids = remembered;
+        let shifted = QmChunk {
+            workflows: vec![submitted("w2", "2026-11-16 09:00:00")],
+            questions: vec![],
+        };
+        let page = assessments_page(&shifted, days("2026-11-13", "2026-11-20"), &later);
+        let gone: Vec<&str> = page.tombstones.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(gone, vec!["w1"]);
     }
 
     #[test]
@@ -323,10 +391,10 @@ mod tests {
         };
         let mut request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
         request.prior.known_ids.insert(
-            "k".into(),
+            "2026-11-14".into(),
             ["w1", "w9"].iter().map(|s| s.to_string()).collect(),
         );
-        let page = assessments_page(&chunk, "k", &request);
+        let page = assessments_page(&chunk, days("2026-11-14", "2026-11-15"), &request);
         assert_eq!(page.tombstones.len(), 1);
         assert_eq!(page.tombstones[0].id, "w9");
         assert_eq!(

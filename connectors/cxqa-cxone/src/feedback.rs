@@ -7,7 +7,7 @@ use cxqa_core::{ExtractRequest, Page};
 use std::sync::Arc;
 
 /// Review comments, acknowledgement and dispute resolutions from the workflow rows.
-pub fn feedback_page(chunk: &QmChunk, _key: &str, request: &ExtractRequest) -> Page<Feedback> {
+pub fn feedback_page(chunk: &QmChunk, _days: Days, request: &ExtractRequest) -> Page<Feedback> {
     let mut records = Vec::new();
     for row in &chunk.workflows {
         let Some(id) = text(row, "workflowid") else {

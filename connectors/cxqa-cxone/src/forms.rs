@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 /// Form versions seen in a chunk's question rows.
 pub fn forms_page(
     chunk: &QmChunk,
-    _key: &str,
+    _days: Days,
     _request: &ExtractRequest,
     seen: &Mutex<HashSet<(String, String)>>,
 ) -> Page<AssessmentForm> {

@@ -23,6 +23,19 @@ pub struct QmChunk {
     pub questions: Vec<Row>,
 }
 
+/// The UTC days `[from, to)` one chunk's extractions cover (by submission date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Days {
+    pub fn iter(self) -> impl Iterator<Item = NaiveDate> {
+        self.from.iter_days().take_while(move |d| *d < self.to)
+    }
+}
+
 pub struct Qm {
     pub extraction: Extraction,
     pub workflows: (String, String),
@@ -92,7 +105,7 @@ impl Qm {
     pub(crate) fn pages<'a, T: Send + 'a>(
         &'a self,
         request: &'a ExtractRequest,
-        build: impl Fn(&QmChunk, &str, &ExtractRequest) -> Page<T> + Send + Sync + 'a,
+        build: impl Fn(&QmChunk, Days, &ExtractRequest) -> Page<T> + Send + Sync + 'a,
     ) -> PageStream<'a, T> {
         let chunks = self.chunks(request.window);
         let start = request
@@ -110,7 +123,7 @@ impl Qm {
                     return Ok((Page::new(Vec::new()), None));
                 };
                 let data = self.chunk(from, to).await?;
-                let page = build(&data, &format!("{from}/{to}"), request);
+                let page = build(&data, Days { from, to }, request);
                 let next = (index + 1 < chunks.len()).then_some(index + 1);
                 let page = match next {
                     Some(n) => page.with_checkpoint(Checkpoint::new(n)),

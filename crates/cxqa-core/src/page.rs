@@ -29,16 +29,31 @@ pub struct Page<T> {
     pub checkpoint: Option<Checkpoint>,
     /// How many records the vendor says exist for the request, when it says so.
     pub vendor_total: Option<u64>,
-    /// Every id a complete re-read of one window found (connector-defined key, e.g. a day).
-    /// The runner remembers them, so a later re-read can tell what disappeared.
-    pub window_ids: Option<WindowIds>,
+    /// Every id a complete re-read found, per UTC day. The runner remembers them (pruned to the
+    /// days a run can re-read), so a later re-read can tell what disappeared.
+    pub window_ids: Vec<WindowIds>,
 }
 
-/// The ids of one fully re-read window.
+/// The ids of one fully re-read UTC day, keyed `YYYY-MM-DD` so the key stays the same however
+/// a connector chunks its reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowIds {
     pub key: String,
     pub ids: BTreeSet<String>,
+}
+
+impl WindowIds {
+    pub fn day(day: chrono::NaiveDate, ids: BTreeSet<String>) -> Self {
+        WindowIds {
+            key: day.format("%Y-%m-%d").to_string(),
+            ids,
+        }
+    }
+
+    /// The day this window covers; None for a key written in another form (older state).
+    pub fn parse_day(key: &str) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()
+    }
 }
 
 impl<T> Page<T> {
@@ -48,7 +63,7 @@ impl<T> Page<T> {
             tombstones: Vec::new(),
             checkpoint: None,
             vendor_total: None,
-            window_ids: None,
+            window_ids: Vec::new(),
         }
     }
 

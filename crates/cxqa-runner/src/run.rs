@@ -6,9 +6,10 @@ use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use chrono::{DateTime, Utc};
 use cxqa_core::model::TombstoneReason;
-use cxqa_core::{ExtractRequest, Page, PriorState, Stream};
+use cxqa_core::{ExtractRequest, Page, PriorState, Stream, WindowIds};
 use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState};
 use futures::StreamExt;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// Hears how a run advances (progress bars on a terminal).
@@ -149,41 +150,71 @@ fn plan_request(pipeline: &Pipeline, state: &StreamState, now: DateTime<Utc>) ->
     }
 }
 
-/// Absence tombstones of a re-extracted window are believed only when the re-extraction returned
-/// rows and deletes at most `max_ratio` of the ids remembered for the window. Otherwise they
-/// are dropped and the window keeps the ids it had (so the next run checks again); the warning
-/// says what was withheld.
+/// Absence tombstones of a page (one re-extraction) are believed when the re-extraction
+/// returned rows and deletes at most `max_ratio` of the ids remembered for its days, or when the
+/// same absences were already seen (and withheld) by the previous run. Otherwise they are
+/// dropped, the days keep the ids they had, and the absences are remembered as withheld so the
+/// next run can confirm them; the warning says what was withheld.
 fn withhold_implausible_deletions(
     page: &mut Page<Envelope>,
-    state: &StreamState,
+    state: &mut StreamState,
     max_ratio: f64,
 ) -> Option<String> {
-    let window = page.window_ids.as_ref()?;
-    let known = state.known_ids.get(&window.key).filter(|k| !k.is_empty())?;
-    let absent = page
+    if page.window_ids.is_empty() {
+        return None;
+    }
+    let live: BTreeSet<&String> = page.window_ids.iter().flat_map(|w| &w.ids).collect();
+    state.withheld.retain(|id| !live.contains(id));
+    let known: usize = page
+        .window_ids
+        .iter()
+        .filter_map(|w| state.known_ids.get(&w.key))
+        .map(BTreeSet::len)
+        .sum();
+    let absent: BTreeSet<String> = page
         .tombstones
         .iter()
         .filter(|t| t.reason == TombstoneReason::AbsentFromReextraction)
-        .count();
-    let empty = window.ids.is_empty();
-    if !empty && absent as f64 <= max_ratio * known.len() as f64 {
+        .map(|t| t.id.clone())
+        .collect();
+    let empty = live.is_empty() && known > 0;
+    let implausible = empty || absent.len() as f64 > max_ratio * known as f64;
+    let confirmed = !absent.is_empty() && absent.is_subset(&state.withheld);
+    if !implausible || confirmed {
+        state.withheld.retain(|id| !absent.contains(id));
         return None;
     }
-    let key = window.key.clone();
+    let days = match (page.window_ids.first(), page.window_ids.last()) {
+        (Some(first), Some(last)) if first.key != last.key => {
+            format!("{} to {}", first.key, last.key)
+        }
+        (Some(first), _) => first.key.clone(),
+        _ => String::new(),
+    };
     page.tombstones
         .retain(|t| t.reason != TombstoneReason::AbsentFromReextraction);
-    page.window_ids = None;
-    Some(if empty {
-        format!(
-            "the re-extraction of {key} returned nothing although {} records were extracted from it before: no deletion was recorded; the next run checks again",
-            known.len()
-        )
+    page.window_ids.clear();
+    let what = if empty {
+        format!("returned nothing although {known} records were extracted from it before")
     } else {
         format!(
-            "the re-extraction of {key} would delete {absent} of its {} records, more than max_delete_ratio allows: no deletion was recorded; the next run checks again",
-            known.len()
+            "would delete {} of its {known} records, more than max_delete_ratio allows",
+            absent.len()
         )
-    })
+    };
+    state.withheld.extend(absent);
+    Some(format!(
+        "the re-extraction of {days} {what}: no deletion was recorded; if the next run sees the same, it is believed"
+    ))
+}
+
+/// Forgets the ids of days before `from`: no later run re-reads them, so they can tell nothing
+/// disappeared, and state stays as small as the window. Keys that are not days (older state)
+/// go too.
+fn prune_known_ids(state: &mut StreamState, from: chrono::NaiveDate) {
+    state
+        .known_ids
+        .retain(|key, _| WindowIds::parse_day(key).is_some_and(|day| day >= from));
 }
 
 struct StreamRun<'a> {
@@ -206,7 +237,7 @@ impl StreamRun<'_> {
         while let Some(page) = pages.next().await {
             let mut page = page?;
             if let Some(warning) =
-                withhold_implausible_deletions(&mut page, &self.state, max_delete_ratio)
+                withhold_implausible_deletions(&mut page, &mut self.state, max_delete_ratio)
             {
                 tracing::warn!(stream = %self.key.stream, "{warning}");
                 self.report.warnings.push(warning);
@@ -216,7 +247,7 @@ impl StreamRun<'_> {
                 self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
             }
             self.state.checkpoint = page.checkpoint.clone();
-            if let Some(window) = &page.window_ids {
+            for window in &page.window_ids {
                 self.state
                     .known_ids
                     .insert(window.key.clone(), window.ids.clone());
@@ -252,6 +283,9 @@ impl StreamRun<'_> {
             self.report.warnings.push(format!(
                 "stopped after max_pages = {max} with pages left: the high-water mark was kept, so the next incremental run reads them"
             ));
+        }
+        if let Some(window) = self.state.window {
+            prune_known_ids(&mut self.state, window.from.date_naive());
         }
         // Finished: forget the checkpoint so the next run starts a new extraction.
         self.state.checkpoint = None;
@@ -539,7 +573,7 @@ mod tests {
         );
     }
 
-    /// A vendor whose one window ("day-1") holds whatever ids the test says, and that
+    /// A vendor whose one day (10 November) holds whatever ids the test says, and that
     /// tombstones the remembered ids it no longer holds, as an absence-based connector does.
     #[derive(Default)]
     struct WindowVendor {
@@ -558,7 +592,7 @@ mod tests {
             let known = request
                 .prior
                 .known_ids
-                .get("day-1")
+                .get(DAY)
                 .cloned()
                 .unwrap_or_default();
             let agent = |id: &String| Agent {
@@ -587,13 +621,12 @@ mod tests {
                     })
                     .collect(),
             );
-            page.window_ids = Some(WindowIds {
-                key: "day-1".into(),
-                ids: holds,
-            });
+            page.window_ids = vec![WindowIds::day(DAY.parse().unwrap(), holds)];
             Box::pin(futures::stream::once(async { Ok(page) }))
         }
     }
+
+    const DAY: &str = "2026-11-10";
 
     #[tokio::test]
     async fn implausible_absence_deletions_are_withheld_until_a_run_confirms_them() {
@@ -618,25 +651,42 @@ mod tests {
         let mut run_holding = async |ids: &[&'static str]| {
             *vendor.holds.lock().unwrap() = ids.to_vec();
             let report = run(&pipeline, &mut sink, at(0)).await;
-            let known = sink.load_state(&key()).await.unwrap().known_ids["day-1"].clone();
-            (report.streams[0].clone(), known.len())
+            let known = sink.load_state(&key()).await.unwrap().known_ids[DAY].len();
+            let stream = report.streams[0].clone();
+            (stream.written.tombstoned, known, stream.warnings.join(" "))
         };
         run_holding(&["a", "b", "c", "d"]).await;
-        // Three of four gone at once: not believed, nothing tombstoned, the ids are kept.
-        let (withheld, known) = run_holding(&["a"]).await;
-        assert_eq!((withheld.written.tombstoned, known), (0, 4), "{withheld:?}");
-        assert!(
-            withheld.warnings[0].contains("would delete 3 of its 4"),
-            "{withheld:?}"
-        );
-        // An empty re-extraction is not believed either.
-        let (empty, known) = run_holding(&[]).await;
-        assert_eq!((empty.written.tombstoned, known), (0, 4));
-        assert!(empty.warnings[0].contains("returned nothing"), "{empty:?}");
-        // One of four: plausible, tombstoned, and the window now holds three.
-        let (believed, known) = run_holding(&["a", "b", "c"]).await;
-        assert_eq!((believed.written.tombstoned, known), (1, 3), "{believed:?}");
-        assert!(believed.warnings.is_empty());
+        // An empty re-extraction is not believed; the next one holds everything again.
+        let (tombstoned, known, warning) = run_holding(&[]).await;
+        assert_eq!((tombstoned, known), (0, 4));
+        assert!(warning.contains("returned nothing"), "{warning}");
+        assert_eq!(run_holding(&["a", "b", "c", "d"]).await.0, 0);
+        // One of four gone: plausible, tombstoned, the day now holds three.
+        assert_eq!(run_holding(&["a", "b", "c"]).await, (1, 3, String::new()));
+        // Two of three gone at once: withheld ...
+        let (tombstoned, known, warning) = run_holding(&["a"]).await;
+        assert_eq!((tombstoned, known), (0, 3));
+        assert!(warning.contains("would delete 2 of its 3"), "{warning}");
+        // ... until the next run sees the same: then believed.
+        assert_eq!(run_holding(&["a"]).await, (2, 1, String::new()));
+    }
+
+    #[test]
+    fn known_ids_of_days_before_the_window_are_forgotten() {
+        let mut state = StreamState::default();
+        for key in [
+            "2026-10-31",
+            "2026-11-01",
+            "2026-11-02",
+            "2026-10-31/2026-11-07",
+        ] {
+            state
+                .known_ids
+                .insert(key.into(), BTreeSet::from(["x".to_string()]));
+        }
+        prune_known_ids(&mut state, "2026-11-01".parse().unwrap());
+        let kept: Vec<&str> = state.known_ids.keys().map(String::as_str).collect();
+        assert_eq!(kept, vec!["2026-11-01", "2026-11-02"]);
     }
 
     #[tokio::test]

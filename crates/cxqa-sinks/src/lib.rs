@@ -183,9 +183,14 @@ pub struct StreamState {
     pub checkpoint: Option<Checkpoint>,
     /// The window of the run that wrote `checkpoint`; a resumed run keeps it.
     pub window: Option<Window>,
-    /// Ids committed per connector-defined window key (absence-based tombstones).
+    /// Ids committed per UTC day (`YYYY-MM-DD`), for absence-based tombstones; days before the
+    /// last window's start are pruned.
     #[serde(default)]
     pub known_ids: BTreeMap<String, BTreeSet<String>>,
+    /// Ids whose absence a run saw but did not believe (an implausible share of deletions); a
+    /// run that sees the same absence again believes it.
+    #[serde(default)]
+    pub withheld: BTreeSet<String>,
 }
 
 /// One page to commit: its records, tombstones and the stream state after it, all or nothing
