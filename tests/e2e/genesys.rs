@@ -58,18 +58,14 @@ async fn records_join_up_and_scores_are_version_aware() {
     );
     // weightMode OFF is read as unweighted.
     assert!(forms.values().any(|f| f["weight_mode"] == "unweighted"));
-    // Failed kill questions: the emulated vendor zeroes its total, core keeps the points: flagged.
+    // The emulated vendor and core score alike, failed kill questions included (both zero
+    // the total by default): nothing is flagged. Disagreement is tested below.
+    assert!(assessments.iter().any(|a| a["failed_kill"] == true));
     let flagged: Vec<&Value> = assessments
         .iter()
         .filter(|a| !a["score_mismatch"].is_null())
         .collect();
-    assert!(!flagged.is_empty());
-    assert!(
-        flagged
-            .iter()
-            .all(|a| a["failed_kill"] == true && a["vendor_score"] == 0.0),
-        "{flagged:?}"
-    );
+    assert!(flagged.is_empty(), "{flagged:?}");
     // N/A groups are excluded and multi-select answers keep their options.
     assert!(assessments.iter().any(|a| {
         a["question_groups"]
@@ -219,4 +215,40 @@ async fn result_cap_halving_and_async_jobs_lose_nothing() {
         ids.iter().collect::<BTreeSet<_>>().len(),
         "no conversation twice"
     );
+}
+
+/// Whether a failed kill question zeroes the total is unverified: the emulator plays either
+/// answer and the connector's `failed_kill_zeroes_score` follows either. Agreeing, no score
+/// mismatch is flagged on the failed-kill evaluations; disagreeing, every one is.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_kill_questions_score_by_the_setting_and_disagreement_is_flagged() {
+    let failed_kill = |dir: &std::path::Path| -> Vec<Value> {
+        records(dir, "assessments")
+            .into_iter()
+            .filter(|a| a["failed_kill"] == true)
+            .collect()
+    };
+    for (vendor_zeroes, connector_zeroes) in [(true, true), (false, false), (false, true)] {
+        let emu = emulator(Faults::default().with("kill_zeroes_total", vendor_zeroes)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let source = format!(
+            "{}failed_kill_zeroes_score = {connector_zeroes}\n",
+            source("genesys", &emu)
+        );
+        run(&pipeline_text(&source, &["assessments"], dir.path())).await;
+        let failed = failed_kill(dir.path());
+        assert!(
+            !failed.is_empty(),
+            "the emulated org has failed kill questions"
+        );
+        for a in &failed {
+            let flagged = !a["score_mismatch"].is_null();
+            assert_eq!(
+                flagged,
+                vendor_zeroes != connector_zeroes,
+                "vendor zeroes {vendor_zeroes}, connector zeroes {connector_zeroes}: {a}"
+            );
+            assert_eq!(a["normalized_score"] == 0.0, connector_zeroes, "{a}");
+        }
+    }
 }

@@ -55,7 +55,7 @@ fn assessment(
                     answer_text: answer_text.clone(),
                     score: points,
                     max_score: q.max,
-                    weight: rubric.weight(q),
+                    weight: None,
                     not_applicable,
                     is_critical: q.critical,
                     is_kill: false,
@@ -91,14 +91,35 @@ fn assessment(
             });
         }
     }
-    // CXone: derived weights reduce to Σ points / Σ possible, and a failed critical question
-    // sets the form score to zero.
+    // CXone: derived weights reduce to Σ points / Σ possible over the questions that count.
+    // Whether a critical question failed is CXone's call (its Failed Critical Question column:
+    // "the evaluation form score is set to zero"); only without the column is any critical
+    // answer below its maximum taken as a failure.
+    let vendor_failed_critical = flag(row, "failedcriticalquestion");
     let options = ScoreOptions {
-        failed_critical_zeroes_score: true,
+        failed_critical_zeroes_score: vendor_failed_critical.is_none(),
         ..ScoreOptions::new(WeightMode::Unweighted)
     };
     let outcome = score::normalize(&inputs, options);
-    let normalized = rubric.and(outcome.score);
+    let failed_critical = vendor_failed_critical.unwrap_or(outcome.failed_critical);
+    let normalized = rubric
+        .and(outcome.score)
+        .map(|s| if failed_critical { 0.0 } else { s });
+    // Each counted question's share of what was possible; N/A and unanswered ones have none,
+    // so the weights agree with `normalized_score`.
+    let counted: f64 = inputs
+        .iter()
+        .flat_map(|g| &g.questions)
+        .filter(|q| !q.not_applicable && q.points.is_some())
+        .filter_map(|q| q.possible)
+        .sum();
+    for (group, input) in groups.iter_mut().zip(&inputs) {
+        for (question, q) in group.questions.iter_mut().zip(&input.questions) {
+            if counted > 0.0 && !q.not_applicable && q.points.is_some() {
+                question.weight = q.possible.map(|p| score::round4(p / counted));
+            }
+        }
+    }
     let vendor_score = number(row, "scorepercentage").or_else(|| number(row, "scorepercentage%"));
     let kind = match text(row, "type").map(|t| t.to_lowercase()).as_deref() {
         Some("evaluation") | None => AssessmentKind::Evaluation,
@@ -131,7 +152,7 @@ fn assessment(
         score_mismatch: vendor_score
             .zip(normalized)
             .and_then(|(v, c)| score::compare(v, c)),
-        failed_critical: flag(row, "failedcriticalquestion").unwrap_or(outcome.failed_critical),
+        failed_critical,
         failed_kill: false,
         division_ids: Vec::new(),
         question_groups: groups,
@@ -381,6 +402,61 @@ mod tests {
         let page = assessments_page(&shifted, days("2026-11-13", "2026-11-20"), &later);
         let gone: Vec<&str> = page.tombstones.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(gone, vec!["w1"]);
+    }
+
+    #[test]
+    fn a_critical_question_fails_only_when_cxone_says_so() {
+        // Q2 is critical and answered "Partly" (1 of 3), but CXone's Failed Critical Question
+        // column is FALSE: the score is the weighted one, (1 + 1 + 2) / (1 + 3 + 2) = 66.67 %,
+        // not 0. Without the column, a critical answer below its maximum counts as failed.
+        let questions = vec![
+            question("w1", "1", "S1", "1", "1", "FALSE", "Yes"),
+            question("w1", "2", "S2", "1", "3", "TRUE", "Partly"),
+            question("w1", "3", "S2", "2", "2", "FALSE", "Yes"),
+        ];
+        let request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
+        let day = days("2026-11-14", "2026-11-15");
+        let chunk = QmChunk {
+            workflows: vec![workflow("w1", "66.67", "FALSE")],
+            questions: questions.clone(),
+        };
+        let page = assessments_page(&chunk, day, &request);
+        assert_eq!(page.records[0].normalized_score, Some(66.6667));
+        assert!(!page.records[0].failed_critical);
+        let mut without_column = workflow("w1", "0", "FALSE");
+        without_column.remove("failedcriticalquestion");
+        let chunk = QmChunk {
+            workflows: vec![without_column],
+            questions,
+        };
+        let page = assessments_page(&chunk, day, &request);
+        assert_eq!(page.records[0].normalized_score, Some(0.0));
+        assert!(page.records[0].failed_critical);
+    }
+
+    #[test]
+    fn question_weights_leave_out_na_questions_and_agree_with_the_score() {
+        // w3 answers Q1 N/A, Q2 3 of 3, Q3 0 of 2: the score is 3 / 5 = 60 %, so the weights
+        // are Q2 3/5 and Q3 2/5, and N/A Q1 has none (it would have 1/6 over the whole form).
+        let chunk = QmChunk {
+            workflows: vec![workflow("w3", "60.00", "FALSE")],
+            questions: vec![
+                question("w3", "1", "S1", "", "1", "FALSE", "N/A"),
+                question("w3", "2", "S2", "3", "3", "TRUE", "Fully"),
+                question("w3", "3", "S2", "0", "2", "FALSE", "No"),
+            ],
+        };
+        let request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
+        let page = assessments_page(&chunk, days("2026-11-14", "2026-11-15"), &request);
+        let a = &page.records[0];
+        assert_eq!(a.normalized_score, Some(60.0));
+        let weights: Vec<Option<f64>> = a
+            .question_groups
+            .iter()
+            .flat_map(|g| &g.questions)
+            .map(|q| q.weight)
+            .collect();
+        assert_eq!(weights, vec![None, Some(0.6), Some(0.4)]);
     }
 
     #[test]

@@ -1,15 +1,15 @@
 //! QM through Data Extraction: per window chunk, a `qm-workflows` job (one row per workflow) and
 //! the separate rubric fetch, a `qm-questions` job (one row per answered question). The rubric of
-//! each (form id, form version) is built from the question rows: questions, sections, max scores
-//! and derived weights (max score / Σ max score of the scorable questions).
+//! each (form id, form version) is built from the question rows: questions, sections and max
+//! scores; each assessment derives its question weights from the questions that count in it.
 //!
-//! CXone has no deleted flag: an id remembered for a chunk that a re-extraction no longer holds
-//! becomes a tombstone (`absent_from_reextraction`); Deleted/Replaced statuses become tombstones too.
+//! CXone has no deleted flag: an id remembered for a submission day that a re-extraction no longer
+//! holds becomes a tombstone (`absent_from_reextraction`); Deleted/Replaced statuses become
+//! tombstones too.
 
 use crate::extraction::{Extraction, Row};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cxqa_core::model::QuestionKind;
-use cxqa_core::score::{self};
 use cxqa_core::source::PageStream;
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, paginate};
@@ -206,18 +206,6 @@ impl Rubric {
             }
         }
         out
-    }
-
-    /// max score / Σ max score over scorable questions.
-    pub(crate) fn weight(&self, question: &RubricQuestion) -> Option<f64> {
-        let total: f64 = self
-            .questions
-            .iter()
-            .filter(|q| q.scorable)
-            .filter_map(|q| q.max)
-            .sum();
-        (question.scorable && total > 0.0)
-            .then(|| score::round4(question.max.unwrap_or(0.0) / total))
     }
 }
 

@@ -66,6 +66,9 @@ pub struct GroupScore {
     // Genesys spells it `markedNA`, which camelCase would not produce.
     #[serde(default, rename = "markedNA")]
     pub marked_na: bool,
+    /// Marked N/A by Genesys itself (e.g. a visibility condition hid the group).
+    #[serde(default, rename = "systemMarkedNA")]
+    pub system_marked_na: bool,
     #[serde(default)]
     pub question_scores: Vec<QuestionScore>,
 }
@@ -79,6 +82,8 @@ pub struct QuestionScore {
     // Genesys spells it `markedNA`, which camelCase would not produce.
     #[serde(default, rename = "markedNA")]
     pub marked_na: bool,
+    #[serde(default, rename = "systemMarkedNA")]
+    pub system_marked_na: bool,
     #[serde(default)]
     pub failed_kill_question: bool,
     pub comments: Option<String>,
@@ -221,6 +226,7 @@ pub struct Assessments {
     pub details: DetailsSettings,
     pub forms: Arc<FormCache>,
     pub cache: Arc<EvaluationCache>,
+    pub scoring: Scoring,
 }
 
 impl Assessments {
@@ -283,7 +289,7 @@ impl Source<Assessment> for Assessments {
             let mut redacted = 0;
             for (conversation, outcome) in fetched {
                 match outcome {
-                    Outcome::Live(e, form) => records.push(to_assessment(&e, &form, &conversation)),
+                    Outcome::Live(e, form) => records.push(to_assessment(&e, &form, &conversation, self.scoring)),
                     Outcome::Tombstone(t) => tombstones.push(t),
                     Outcome::Redacted => redacted += 1,
                 }
@@ -308,7 +314,19 @@ impl Source<Assessment> for Assessments {
 }
 
 /// Maps one evaluation against its form version and scores it with core's formula.
-pub fn to_assessment(e: &Evaluation, form: &Form, conversation: &Conversation) -> Assessment {
+/// Scoring rules the reference leaves unverified, as settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Scoring {
+    /// A failed kill (fatal) question sets the total to zero (the documented guidance).
+    pub failed_kill_zeroes_score: bool,
+}
+
+pub fn to_assessment(
+    e: &Evaluation,
+    form: &Form,
+    conversation: &Conversation,
+    scoring: Scoring,
+) -> Assessment {
     let answers = e.answers.as_ref();
     let group_scores: HashMap<&str, &GroupScore> = answers
         .map(|a| {
@@ -322,7 +340,7 @@ pub fn to_assessment(e: &Evaluation, form: &Form, conversation: &Conversation) -
     let mut groups = Vec::new();
     for group in &form.question_groups {
         let scored = group_scores.get(group.id.as_str());
-        let group_na = scored.is_some_and(|g| g.marked_na);
+        let group_na = scored.is_some_and(|g| g.marked_na || g.system_marked_na);
         let mut questions = Vec::new();
         let mut question_inputs = Vec::new();
         for question in &group.questions {
@@ -358,12 +376,12 @@ pub fn to_assessment(e: &Evaluation, form: &Form, conversation: &Conversation) -
                         .filter_map(|o| o.score)
                         .sum(),
                 ),
-                Some(q) => answer
-                    .and_then(|a| a.value)
-                    .or(q.score)
-                    .filter(|_| q.answer_id.is_some() || q.score.is_some()),
+                // Without an answer id the question was not answered: it scores nothing and
+                // leaves the denominator, whatever `score` says.
+                Some(q) if q.answer_id.is_some() => answer.and_then(|a| a.value).or(q.score),
+                Some(_) => None,
             };
-            let not_applicable = group_na || qs.is_some_and(|q| q.marked_na);
+            let not_applicable = group_na || qs.is_some_and(|q| q.marked_na || q.system_marked_na);
             let input = QuestionInput {
                 points: points.filter(|_| possible.is_some()),
                 possible,
@@ -407,7 +425,13 @@ pub fn to_assessment(e: &Evaluation, form: &Form, conversation: &Conversation) -
         });
     }
     let mode = form.weight_mode();
-    let outcome = score::normalize(&inputs, ScoreOptions::new(mode));
+    let outcome = score::normalize(
+        &inputs,
+        ScoreOptions {
+            failed_kill_zeroes_score: scoring.failed_kill_zeroes_score,
+            ..ScoreOptions::new(mode)
+        },
+    );
     // Each question's share of the total: its possible points times its group's weight.
     let total_weight: f64 = inputs
         .iter()
@@ -539,7 +563,14 @@ mod tests {
     }
 
     fn assess(form: &Form, e: &Evaluation) -> Assessment {
-        to_assessment(e, form, &conversation())
+        to_assessment(
+            e,
+            form,
+            &conversation(),
+            Scoring {
+                failed_kill_zeroes_score: true,
+            },
+        )
     }
 
     #[test]
@@ -599,18 +630,62 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_kill_question_is_flagged_and_the_vendor_total_compared() {
+    fn a_failed_kill_question_zeroes_the_score_only_with_the_setting_on() {
+        // q1 is a kill question answered No; everything else as in `g2_answered`.
+        let form = form("v1", "SCALED", 40.0, 20.0);
+        let e = evaluation("v1", 0.0, "n", "y", g2_answered());
+        let on = assess(&form, &e);
+        assert!(on.failed_kill);
+        assert!(on.question_groups[0].questions[0].failed_kill);
+        assert_eq!(
+            on.normalized_score,
+            Some(0.0),
+            "the guidance: the evaluation fails"
+        );
+        assert_eq!(on.score_mismatch, None, "the vendor's 0 agrees");
+        let off = to_assessment(
+            &e,
+            &form,
+            &conversation(),
+            Scoring {
+                failed_kill_zeroes_score: false,
+            },
+        );
+        assert!(off.failed_kill);
+        assert_eq!(
+            off.normalized_score,
+            Some(57.1429),
+            "(1·40 + 2·20) / (2·40 + 3·20) = 80 / 140"
+        );
+        assert_eq!(off.score_mismatch.unwrap().vendor_score, 0.0);
+    }
+
+    #[test]
+    fn a_system_na_group_leaves_the_denominator() {
+        // The reference's example with G2 (weight 20) marked N/A by Genesys itself, its q3
+        // answered No and q4 left unanswered: G1 yes/no gives 1·40 of 2·40 = 50 %. Counting
+        // G2 would give (1·40 + 0·20) / (2·40 + 1·20) = 40 %.
+        let g2 = json!({ "questionGroupId": "g2", "markedNA": false, "systemMarkedNA": true, "questionScores": [
+            { "questionId": "q3", "answerId": "q3-n", "score": 0 }] });
         let a = assess(
             &form("v1", "SCALED", 40.0, 20.0),
-            &evaluation("v1", 0.0, "n", "y", g2_answered()),
+            &evaluation("v1", 50.0, "y", "n", g2),
         );
-        assert!(a.failed_kill);
-        assert!(a.question_groups[0].questions[0].failed_kill);
-        assert_eq!(
-            a.normalized_score,
-            Some(57.1429),
-            "(1·40 + 2·20) / (2·40 + 3·20)"
-        );
-        assert_eq!(a.score_mismatch.unwrap().vendor_score, 0.0);
+        assert_eq!(a.normalized_score, Some(50.0));
+        assert!(a.question_groups[1].not_applicable);
+        assert_eq!(a.score_mismatch, None);
+    }
+
+    #[test]
+    fn a_question_without_an_answer_id_does_not_score() {
+        // q2 carries a score but no answerId: unanswered. G1 counts q1 only (1 of 1, weight
+        // 40) and G2 2 of 3 (weight 20): (1·40 + 2·20) / (1·40 + 3·20) = 80 / 100 = 80 %.
+        // Scoring q2 would give (2·40 + 2·20) / (2·40 + 3·20) = 85.71 %.
+        let mut e = evaluation("v1", 80.0, "y", "y", g2_answered());
+        let answers = e.answers.as_mut().unwrap();
+        answers.question_group_scores[0].question_scores[1].answer_id = None;
+        let a = assess(&form("v1", "SCALED", 40.0, 20.0), &e);
+        assert_eq!(a.normalized_score, Some(80.0));
+        assert_eq!(a.question_groups[0].questions[1].score, None);
     }
 }

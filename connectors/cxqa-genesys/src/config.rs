@@ -81,6 +81,15 @@ pub struct GenesysConfig {
     /// Agents per coaching-appointments request (`userIds` is required and repeated).
     #[serde(default = "default_coaching_batch")]
     pub coaching_user_batch: u32,
+    /// Whether a failed kill (fatal) question sets the computed score to zero. Genesys'
+    /// guidance says it fails the evaluation; its effect on `totalScore` is unverified, so a
+    /// differing vendor total is flagged as a score mismatch either way.
+    #[serde(default = "default_true")]
+    pub failed_kill_zeroes_score: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_details_page_size() -> u32 {

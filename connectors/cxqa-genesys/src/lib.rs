@@ -113,6 +113,9 @@ impl GenesysConnector {
                 details: details.clone(),
                 forms: form_cache.clone(),
                 cache: evaluation_cache.clone(),
+                scoring: assessments::Scoring {
+                    failed_kill_zeroes_score: config.failed_kill_zeroes_score,
+                },
             },
             feedback: feedback::FeedbackItems {
                 api: api.clone(),

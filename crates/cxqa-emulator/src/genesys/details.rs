@@ -20,7 +20,12 @@ pub(super) fn metric(name: &str, value: i64, at: DateTime<Utc>) -> Value {
     json!({ "name": name, "value": value, "emitDate": ts(at) })
 }
 
-pub fn conversation_json(world: &World, index: usize, with_attributes: bool) -> Value {
+pub fn conversation_json(
+    world: &World,
+    index: usize,
+    with_attributes: bool,
+    kill_zeroes_total: bool,
+) -> Value {
     let c = &world.conversations[index];
     let agent = &world.agents[c.agent];
     let queue = &world.queues[c.queue];
@@ -85,7 +90,7 @@ pub fn conversation_json(world: &World, index: usize, with_attributes: bool) -> 
     }
     if let Some(e) = c.evaluation.map(|i| &world.evaluations[i]) {
         let version = &world.forms[e.form].versions[e.version];
-        let scored = score(world, e);
+        let scored = score(world, e, kill_zeroes_total);
         let status = details_evaluation_status(e.status);
         body["evaluations"] = json!([{
             "evaluationId": e.id, "evaluatorId": world.agents[e.evaluator].id, "userId": agent.id,
@@ -270,7 +275,7 @@ pub(super) async fn details_query(
     });
     let page: Vec<Value> = page_of(&selected, page_size, page_number)
         .into_iter()
-        .map(|i| conversation_json(&world, i, false))
+        .map(|i| conversation_json(&world, i, false, switches(&state).kill_zeroes_total))
         .collect();
     let mut response = json!({ "totalHits": selected.len() });
     if !page.is_empty() {
@@ -388,7 +393,7 @@ pub(super) async fn details_job_results(
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|&i| conversation_json(&world, i, true))
+        .map(|&i| conversation_json(&world, i, true, switches(&state).kill_zeroes_total))
         .collect();
     let mut body = json!({ "conversations": page, "dataAvailabilityDate": ts(available) });
     if offset + page_size < selected.len() {

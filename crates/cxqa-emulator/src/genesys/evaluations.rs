@@ -4,7 +4,9 @@
 use super::*;
 
 /// The emulated vendor's own scoring: Σ(points·w)/Σ(possible·w) for SCALED, unweighted for
-/// OFF; a failed kill question zeroes the total (one plausible reading of an unverified rule).
+/// OFF, N/A groups and questions left out. Whether a failed kill question zeroes the total is
+/// unverified: the `kill_zeroes_total` switch plays either answer (default: it does, as the
+/// guidance reads).
 pub struct Scored {
     pub total: f64,
     pub critical: f64,
@@ -12,7 +14,7 @@ pub struct Scored {
     pub groups: Vec<Value>,
 }
 
-pub fn score(world: &World, evaluation: &Evaluation) -> Scored {
+pub fn score(world: &World, evaluation: &Evaluation, kill_zeroes_total: bool) -> Scored {
     let form = &world.forms[evaluation.form];
     let version = &form.versions[evaluation.version];
     let scaled = form.weight_mode == WeightMode::Weighted;
@@ -86,7 +88,7 @@ pub fn score(world: &World, evaluation: &Evaluation) -> Scored {
             0.0
         }
     };
-    let total = if any_failed_kill {
+    let total = if any_failed_kill && kill_zeroes_total {
         0.0
     } else {
         percent(points_w, possible_w)
@@ -104,12 +106,13 @@ pub(super) fn evaluation_json(
     e: &Evaluation,
     detail: bool,
     expand_form: bool,
+    kill_zeroes_total: bool,
 ) -> Value {
     let c = &world.conversations[e.conversation];
     let form = &world.forms[e.form];
     let version = &form.versions[e.version];
     let division = &world.divisions[world.queues[c.queue].division];
-    let scored = score(world, e);
+    let scored = score(world, e, kill_zeroes_total);
     let mut body = json!({
         "id": e.id,
         "conversation": { "id": c.id, "selfUri": format!("/api/v2/conversations/{}", c.id) },
@@ -208,11 +211,12 @@ pub(super) async fn evaluations_query(
         .filter(|e| start.is_none_or(|s| e.created >= s) && end.is_none_or(|t| e.created < t))
         .collect();
     found.sort_by_key(|e| e.created);
+    let kill_zeroes_total = switches(&state).kill_zeroes_total;
     let with_answers = params.flag("expandAnswerTotalScores");
     let items = found
         .into_iter()
         .map(|e| {
-            let mut body = evaluation_json(&world, e, false, false);
+            let mut body = evaluation_json(&world, e, false, false, kill_zeroes_total);
             if !with_answers {
                 body.as_object_mut().map(|o| o.remove("answers"));
             }
@@ -259,6 +263,7 @@ pub(super) async fn evaluation_by_id(
         e,
         true,
         expand.iter().any(|x| x == "evaluationForm"),
+        switches(&state).kill_zeroes_total,
     ))
     .into_response()
 }

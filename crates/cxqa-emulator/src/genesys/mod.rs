@@ -59,6 +59,8 @@ pub(crate) struct GenesysFaults {
     details_result_cap: u64,
     /// Seconds a pre-signed transcript URL stays valid.
     transcript_url_secs: u64,
+    /// Whether a failed kill question zeroes `totalScore` (unverified; both are played).
+    kill_zeroes_total: bool,
 }
 
 impl Default for GenesysFaults {
@@ -66,6 +68,7 @@ impl Default for GenesysFaults {
         GenesysFaults {
             details_result_cap: 100_000,
             transcript_url_secs: 300,
+            kill_zeroes_total: true,
         }
     }
 }
