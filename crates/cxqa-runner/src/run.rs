@@ -426,23 +426,30 @@ mod tests {
         }
     }
 
-    fn pipeline(vendor: Arc<FakeVendor>, streams: &str, incremental: bool) -> Pipeline {
-        struct Shared(Arc<FakeVendor>);
-        #[async_trait]
-        impl Connector for Shared {
-            fn vendor(&self) -> &'static str {
-                "fake"
-            }
-            async fn check(&self) -> Result<CheckReport, SourceError> {
-                Ok(CheckReport::default())
-            }
-            fn agents(&self) -> Option<&AgentSource> {
-                Some(self.0.as_ref())
-            }
-            fn interactions(&self) -> Option<&InteractionSource> {
-                Some(self.0.as_ref())
-            }
+    /// A connector serving a fake vendor's agents and interactions.
+    struct Serving<V>(Arc<V>);
+
+    #[async_trait]
+    impl<V: Source<Agent> + Source<Interaction> + 'static> Connector for Serving<V> {
+        fn vendor(&self) -> &'static str {
+            "fake"
         }
+        async fn check(&self) -> Result<CheckReport, SourceError> {
+            Ok(CheckReport::default())
+        }
+        fn agents(&self) -> Option<&AgentSource> {
+            Some(self.0.as_ref())
+        }
+        fn interactions(&self) -> Option<&InteractionSource> {
+            Some(self.0.as_ref())
+        }
+    }
+
+    fn pipeline<V: Source<Agent> + Source<Interaction> + 'static>(
+        vendor: Arc<V>,
+        streams: &str,
+        incremental: bool,
+    ) -> Pipeline {
         let extract: ExtractConfig = toml::from_str(&format!(
             "streams = {streams}\nfrom = \"2026-11-01T00:00:00Z\"\nincremental = {incremental}\nlookback = \"PT10M\""
         ))
@@ -455,7 +462,7 @@ mod tests {
             sink: SinkConfig::Jsonl {
                 dir: "unused".into(),
             },
-            connector: Box::new(Shared(vendor)),
+            connector: Box::new(Serving(vendor)),
             requests: Arc::new(RequestStats::default()),
             redactor: Redactor::default(),
         }
@@ -626,27 +633,19 @@ mod tests {
         }
     }
 
+    impl Source<Interaction> for WindowVendor {
+        fn pages<'a>(&'a self, _request: &'a ExtractRequest) -> PageStream<'a, Interaction> {
+            Box::pin(futures::stream::empty())
+        }
+    }
+
     const DAY: &str = "2026-11-10";
 
     #[tokio::test]
     async fn implausible_absence_deletions_are_withheld_until_a_run_confirms_them() {
         let dir = tempfile::tempdir().unwrap();
         let vendor = Arc::new(WindowVendor::default());
-        let mut pipeline = pipeline(Arc::new(FakeVendor::default()), "[\"agents\"]", false);
-        struct Windowed(Arc<WindowVendor>);
-        #[async_trait]
-        impl Connector for Windowed {
-            fn vendor(&self) -> &'static str {
-                "fake"
-            }
-            async fn check(&self) -> Result<CheckReport, SourceError> {
-                Ok(CheckReport::default())
-            }
-            fn agents(&self) -> Option<&AgentSource> {
-                Some(self.0.as_ref())
-            }
-        }
-        pipeline.connector = Box::new(Windowed(vendor.clone()));
+        let pipeline = pipeline(vendor.clone(), "[\"agents\"]", false);
         let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
         let mut run_holding = async |ids: &[&'static str]| {
             *vendor.holds.lock().unwrap() = ids.to_vec();
