@@ -23,6 +23,17 @@ pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// Sends a request and reads its JSON body (tests expect both to work).
+pub(crate) trait JsonOf {
+    async fn json_of(self) -> Value;
+}
+
+impl JsonOf for reqwest::RequestBuilder {
+    async fn json_of(self) -> Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// The raw body of an authenticated GET.
 pub(crate) async fn get_bytes(http: &reqwest::Client, url: &str, token: &str) -> Vec<u8> {
     let response = http.get(url).bearer_auth(token).send().await.unwrap();
@@ -66,21 +77,10 @@ async fn faults_and_time_are_shared_by_every_vendor_through_the_admin_endpoints(
     let updated: Value = http
         .post(format!("{first}/admin/faults"))
         .json(&json!({ "error_rate": 1.0 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(updated["error_rate"], 1.0);
-    let seen: Value = http
-        .get(format!("{last}/admin/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen: Value = http.get(format!("{last}/admin/faults")).json_of().await;
     assert_eq!(seen["error_rate"], 1.0);
     let bad = http
         .post(format!("{last}/admin/faults"))
@@ -92,12 +92,8 @@ async fn faults_and_time_are_shared_by_every_vendor_through_the_admin_endpoints(
     let passed: Value = http
         .post(format!("{last}/admin/time-passes"))
         .json(&json!({ "edit": 1, "delete": 2 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(passed["deleted"].as_array().unwrap().len(), 2);
 }
 
@@ -113,14 +109,7 @@ async fn vendor_fault_switches_are_checked_by_name_and_type() {
     let http = client();
     let vendors = vendors();
     let url = emu.url(vendors[0]);
-    let defaults: Value = http
-        .get(format!("{url}/admin/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let defaults: Value = http.get(format!("{url}/admin/faults")).json_of().await;
     let shared = serde_json::to_value(Faults {
         vendor: Default::default(),
         ..Faults::default()
@@ -142,11 +131,7 @@ async fn vendor_fault_switches_are_checked_by_name_and_type() {
     let changed: Value = http
         .post(format!("{url}/admin/faults"))
         .json(&json!({ switch.as_str(): value.as_u64().unwrap() + 1 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(changed[switch.as_str()], value.as_u64().unwrap() + 1);
 }

@@ -2,7 +2,7 @@
 //! jobs behave, and the same seed gives byte-identical responses.
 
 use super::*;
-use crate::tests::{assert_same_bytes, client, emulator, get_bytes, get_json};
+use crate::tests::{JsonOf, assert_same_bytes, client, emulator, get_bytes, get_json};
 use crate::{Faults, RunningEmulator};
 
 async fn cxone_token(http: &reqwest::Client, base: &str) -> Value {
@@ -13,12 +13,8 @@ async fn cxone_token(http: &reqwest::Client, base: &str) -> Value {
             ("username", DEMO.access_key_id),
             ("password", DEMO.access_key_secret),
         ])
-        .send()
+        .json_of()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -28,12 +24,8 @@ async fn cxone_password_grant_id_token_and_discovery() {
     let base = emu.url("cxone");
     let openid: Value = http
         .get(format!("{base}/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(openid["token_endpoint"], format!("{base}/auth/token"));
     assert_eq!(openid["scopes_supported"], json!(["openid"]));
     let token = cxone_token(&http, base).await;
@@ -55,12 +47,8 @@ async fn cxone_password_grant_id_token_and_discovery() {
         .get(format!(
             "{base}/.well-known/cxone-configuration?tenantId={tenant}"
         ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(discovered["api_endpoint"], base);
     let bad = http
         .post(format!("{base}/auth/token"))
@@ -215,7 +203,7 @@ async fn cxone_feedback_search_cursor_ends() {
             .post(format!("{base}/survey-data/v1.0/feedback/search?limit=10&cursor={cursor}"))
             .bearer_auth(&token)
             .json(&json!({ "filter": { "and": { "conditions": [{ "field": "completedAt", "operator": "GTE", "value": "2026-11-01T00:00:00Z" }] } } }))
-            .send().await.unwrap().json().await.unwrap();
+            .json_of().await;
         rows += body["data"].as_array().unwrap().len();
         assert!(body["exportLimit"]["limitRemaining"].is_number());
         cursor = body["nextCursor"].as_str().unwrap_or_default().to_string();

@@ -2,7 +2,7 @@
 //! faults behave, and the same seed gives byte-identical responses.
 
 use super::*;
-use crate::tests::{assert_same_bytes, client, emulator, get_bytes, get_json};
+use crate::tests::{JsonOf, assert_same_bytes, client, emulator, get_bytes, get_json};
 use crate::{Faults, RunningEmulator};
 
 async fn genesys_token(http: &reqwest::Client, base: &str, (id, secret): (&str, &str)) -> String {
@@ -10,12 +10,8 @@ async fn genesys_token(http: &reqwest::Client, base: &str, (id, secret): (&str, 
         .post(format!("{base}/oauth/token"))
         .basic_auth(id, Some(secret))
         .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     response["access_token"].as_str().unwrap().to_string()
 }
 
@@ -35,12 +31,8 @@ async fn genesys_tokens_accept_basic_and_form_credentials_and_refuse_bad_ones() 
             ("client_id", "demo-client"),
             ("client_secret", "demo-secret"),
         ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(form["token_type"], "bearer");
     assert_eq!(form["expires_in"], 86_400);
     let bad = http
@@ -239,12 +231,8 @@ async fn genesys_async_jobs_go_queued_to_fulfilled_and_cursor_paging_ends() {
         ))
         .bearer_auth(&token)
         .json(&json!({ "interval": "2026-11-13T00:00:00Z/2026-11-19T00:00:00Z" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     let id = job["jobId"].as_str().unwrap();
     let first = get_json(
         &http,
@@ -374,7 +362,7 @@ async fn genesys_transcripts_come_from_a_presigned_url_that_expires() {
     let session = agent["sessions"][0]["sessionId"].as_str().unwrap();
     let url = get_json(&http, &format!("{base}/api/v2/speechandtextanalytics/conversations/{id}/communications/{session}/transcripturl"), &token).await.1;
     let url = url["url"].as_str().unwrap().to_string();
-    let document: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    let document: Value = http.get(&url).json_of().await;
     assert_eq!(document["conversationId"], id);
     assert!(
         document["transcripts"][0]["phrases"]
@@ -402,7 +390,7 @@ async fn details(
             .post(format!("{base}/api/v2/analytics/conversations/details/query"))
             .bearer_auth(token)
             .json(&json!({ "interval": interval, "paging": { "pageSize": page_size, "pageNumber": page } }))
-            .send().await.unwrap().json().await.unwrap();
+            .json_of().await;
         total = body["totalHits"].as_u64().unwrap();
         let Some(conversations) = body["conversations"].as_array() else {
             break;
