@@ -373,6 +373,24 @@ mod tests {
         format!("2026-11-10T10:{minute:02}:00Z").parse().unwrap()
     }
 
+    /// An active agent `id`, last modified `at`.
+    fn agent(id: &str, modified: DateTime<Utc>) -> Agent {
+        Agent {
+            vendor: "fake".into(),
+            id: id.into(),
+            agent_id: id.into(),
+            name: None,
+            email: None,
+            username: None,
+            state: AgentState::Active,
+            division_id: None,
+            team_id: None,
+            team_name: None,
+            modified_at: Some(modified),
+            extracted_at: at(59),
+        }
+    }
+
     impl Source<Agent> for FakeVendor {
         fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Agent> {
             self.requests.lock().unwrap().push(request.clone());
@@ -392,20 +410,7 @@ mod tests {
                         return Err(SourceError::Other("vendor went away".into()));
                     }
                     let records = (0..2)
-                        .map(|i| Agent {
-                            vendor: "fake".into(),
-                            id: format!("a{page_no}-{i}"),
-                            agent_id: format!("a{page_no}-{i}"),
-                            name: None,
-                            email: None,
-                            username: None,
-                            state: AgentState::Active,
-                            division_id: None,
-                            team_id: None,
-                            team_name: None,
-                            modified_at: Some(at(page_no * 2 + i)),
-                            extracted_at: at(59),
-                        })
+                        .map(|i| agent(&format!("a{page_no}-{i}"), at(page_no * 2 + i)))
                         .collect();
                     let next = (page_no + 1 < PAGES).then_some(page_no + 1);
                     let mut page = Page::new(records);
@@ -602,32 +607,19 @@ mod tests {
                 .get(DAY)
                 .cloned()
                 .unwrap_or_default();
-            let agent = |id: &String| Agent {
-                vendor: "fake".into(),
-                id: id.clone(),
-                agent_id: id.clone(),
-                name: None,
-                email: None,
-                username: None,
-                state: AgentState::Active,
-                division_id: None,
-                team_id: None,
-                team_name: None,
-                modified_at: Some(at(1)),
-                extracted_at: at(59),
-            };
-            let mut page = Page::new(holds.iter().map(agent).collect()).with_tombstones(
-                known
-                    .difference(&holds)
-                    .map(|id| Tombstone {
-                        stream: Stream::Agents,
-                        vendor: "fake".into(),
-                        id: id.clone(),
-                        detected_at: at(2),
-                        reason: TombstoneReason::AbsentFromReextraction,
-                    })
-                    .collect(),
-            );
+            let mut page = Page::new(holds.iter().map(|id| agent(id, at(1))).collect())
+                .with_tombstones(
+                    known
+                        .difference(&holds)
+                        .map(|id| Tombstone {
+                            stream: Stream::Agents,
+                            vendor: "fake".into(),
+                            id: id.clone(),
+                            detected_at: at(2),
+                            reason: TombstoneReason::AbsentFromReextraction,
+                        })
+                        .collect(),
+                );
             page.window_ids = vec![WindowIds::day(DAY.parse().unwrap(), holds)];
             Box::pin(futures::stream::once(async { Ok(page) }))
         }
