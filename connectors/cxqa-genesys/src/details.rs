@@ -141,6 +141,51 @@ struct Cursor {
     /// Start of the last conversation delivered from this chunk (pages are ordered by start).
     #[serde(default)]
     delivered_until: Option<DateTime<Utc>>,
+    /// The conversations delivered that start exactly at `delivered_until`: a read that starts
+    /// again from there (halving, resume) skips them, and keeps the ones that share their
+    /// millisecond but were not delivered yet.
+    #[serde(default)]
+    delivered_at_edge: Vec<String>,
+}
+
+impl Cursor {
+    /// After delivering `records` (ordered by start) from this cursor's page.
+    fn delivered(&self, records: &[Conversation]) -> (Option<DateTime<Utc>>, Vec<String>) {
+        let Some(last) = records.iter().filter_map(|c| c.conversation_start).max() else {
+            return (self.delivered_until, self.delivered_at_edge.clone());
+        };
+        let mut edge = match self.delivered_until {
+            Some(before) if before == last => self.delivered_at_edge.clone(),
+            Some(before) if before > last => return (Some(before), self.delivered_at_edge.clone()),
+            _ => Vec::new(),
+        };
+        edge.extend(
+            records
+                .iter()
+                .filter(|c| c.conversation_start == Some(last))
+                .map(|c| c.conversation_id.clone()),
+        );
+        (Some(last), edge)
+    }
+
+    /// The same chunk read again from the last delivered conversation on (its start, then
+    /// skipping what was delivered at that instant), from page 1.
+    fn restart_at_last_delivered(&self) -> Cursor {
+        Cursor {
+            from: self.delivered_until.unwrap_or(self.from),
+            to: self.to,
+            page: 1,
+            delivered_until: self.delivered_until,
+            delivered_at_edge: self.delivered_at_edge.clone(),
+        }
+    }
+
+    /// Whether `c` was delivered already: it starts at the edge and was delivered there.
+    fn already_delivered(&self, c: &Conversation) -> bool {
+        c.conversation_start.is_some()
+            && c.conversation_start == self.delivered_until
+            && self.delivered_at_edge.contains(&c.conversation_id)
+    }
 }
 
 fn interval(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
@@ -214,6 +259,7 @@ pub fn conversation_pages<'a>(
         to: (from + settings.chunk).min(window.to),
         page: 1,
         delivered_until: None,
+        delivered_at_edge: Vec::new(),
     };
     let start = resume
         .and_then(Checkpoint::read::<Cursor>)
@@ -240,20 +286,29 @@ pub fn conversation_pages<'a>(
                         let records: Vec<Conversation> = conversations
                             .into_iter()
                             .filter(|c| c.conversation_start.is_some_and(|s| in_chunk.contains(s)))
+                            .filter(|c| !cursor.already_delivered(c))
                             .collect();
-                        let last = records.iter().filter_map(|c| c.conversation_start).max();
+                        let (delivered_until, delivered_at_edge) = cursor.delivered(&records);
                         let next = if chunk_done {
                             (cursor.to < window.to).then(|| first_chunk(cursor.to))
                         } else {
                             Some(Cursor {
                                 page: cursor.page + 1,
-                                delivered_until: last.max(cursor.delivered_until),
+                                delivered_until,
+                                delivered_at_edge,
                                 ..cursor.clone()
                             })
                         };
                         let mut page = Page::new(records);
+                        // A resumed read starts again from the last delivered conversation, not
+                        // from a page number: pages shift when conversations arrive late.
                         if let Some(next) = &next {
-                            page = page.with_checkpoint(Checkpoint::new(next));
+                            let resume = if next.page > 1 {
+                                next.restart_at_last_delivered()
+                            } else {
+                                next.clone()
+                            };
+                            page = page.with_checkpoint(Checkpoint::new(resume));
                         }
                         return Ok((page, next));
                     }
@@ -261,19 +316,13 @@ pub fn conversation_pages<'a>(
                         if is_pagination_cap(&err)
                             && cursor.to - cursor.from > Duration::minutes(2) =>
                     {
-                        // Continue after what this chunk already delivered, over half the rest:
-                        // nothing is delivered twice.
-                        let from = cursor
-                            .delivered_until
-                            .map_or(cursor.from, |t| t + Duration::milliseconds(1));
-                        let mid = from + (cursor.to - from) / 2;
-                        tracing::info!(from = %from, to = %cursor.to, "details query hit the result cap; halving the chunk");
-                        cursor = Cursor {
-                            from,
-                            to: mid,
-                            page: 1,
-                            delivered_until: None,
-                        };
+                        // Continue from what this chunk already delivered, over half the rest:
+                        // nothing is delivered twice, and conversations sharing the last
+                        // delivered millisecond are not lost.
+                        let resumed = cursor.restart_at_last_delivered();
+                        let mid = resumed.from + (cursor.to - resumed.from) / 2;
+                        tracing::info!(from = %resumed.from, to = %cursor.to, "details query hit the result cap; halving the chunk");
+                        cursor = Cursor { to: mid, ..resumed };
                     }
                     Err(err) => return Err(err),
                 }
@@ -368,6 +417,7 @@ async fn read_job(
         let mut page = Cursor {
             page: 1,
             delivered_until: None,
+            delivered_at_edge: Vec::new(),
             ..cursor.clone()
         };
         loop {

@@ -170,3 +170,128 @@ async fn wrong_credentials_say_status_code_and_fix_without_the_secret() {
     assert!(err.contains("client_secret"), "{err}");
     assert!(!err.contains(SECRET), "{err}");
 }
+
+/// The details query as the reference describes it, answering one interval and page.
+async fn details_page(server: &MockServer, interval: &str, page: u32, answer: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/api/v2/analytics/conversations/details/query"))
+        .and(wiremock::matchers::body_partial_json(serde_json::json!({
+            "interval": interval, "paging": { "pageSize": 2, "pageNumber": page }
+        })))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+fn conversations(total: u64, list: &[(&str, &str)]) -> ResponseTemplate {
+    let conversations: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(id, start)| serde_json::json!({ "conversationId": id, "conversationStart": start }))
+        .collect();
+    ResponseTemplate::new(200)
+        .set_body_json(serde_json::json!({ "conversations": conversations, "totalHits": total }))
+}
+
+/// An hour of conversations, two of them (c2, c3) starting in the same millisecond across a
+/// page boundary, read two at a time by a connector that never uses async jobs.
+async fn same_millisecond_server() -> (MockServer, GenesysConnector, ExtractRequest) {
+    let server = server_with_token().await;
+    let config: GenesysConfig = parse_section(
+        "source",
+        serde_json::json!({
+            "base_url": server.uri(), "client_id": "client", "client_secret": SECRET,
+            "requests_per_minute": 3000, "async_jobs_after_days": 0
+        }),
+    )
+    .unwrap();
+    let connector = GenesysConnector::new(config, ConnectorContext::default()).unwrap();
+    let mut request = ExtractRequest::new(cxqa_core::Window::new(
+        "2026-11-14T10:00:00Z".parse().unwrap(),
+        "2026-11-14T11:00:00Z".parse().unwrap(),
+    ));
+    request.page_size = Some(2);
+    let hour = "2026-11-14T10:00:00.000Z/2026-11-14T11:00:00.000Z";
+    details_page(
+        &server,
+        hour,
+        1,
+        conversations(
+            5,
+            &[
+                ("c1", "2026-11-14T10:00:00.000Z"),
+                ("c2", "2026-11-14T10:10:00.000Z"),
+            ],
+        ),
+    )
+    .await;
+    (server, connector, request)
+}
+
+async fn interaction_ids(connector: &GenesysConnector, request: &ExtractRequest) -> Vec<String> {
+    let source = connector.interactions().unwrap();
+    let pages: Vec<_> = source.pages(request).collect().await;
+    pages
+        .into_iter()
+        .flat_map(|page| page.unwrap().records)
+        .map(|i| i.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn halving_at_the_result_cap_keeps_conversations_of_the_same_millisecond() {
+    let (server, connector, request) = same_millisecond_server().await;
+    let capped = ResponseTemplate::new(400).set_body_json(serde_json::json!({
+        "message": "Pagination may not exceed 100000 results", "code": "bad.request", "status": 400
+    }));
+    details_page(
+        &server,
+        "2026-11-14T10:00:00.000Z/2026-11-14T11:00:00.000Z",
+        2,
+        capped,
+    )
+    .await;
+    // Halved from c2's start (inclusive) to the middle of the rest, 10:35: c2 again, c3 new.
+    let halved = "2026-11-14T10:10:00.000Z/2026-11-14T10:35:00.000Z";
+    let same_ms = [
+        ("c2", "2026-11-14T10:10:00.000Z"),
+        ("c3", "2026-11-14T10:10:00.000Z"),
+    ];
+    details_page(&server, halved, 1, conversations(3, &same_ms)).await;
+    let c4 = [("c4", "2026-11-14T10:20:00.000Z")];
+    details_page(&server, halved, 2, conversations(3, &c4)).await;
+    let rest = "2026-11-14T10:35:00.000Z/2026-11-14T11:00:00.000Z";
+    let c5 = [("c5", "2026-11-14T10:40:00.000Z")];
+    details_page(&server, rest, 1, conversations(1, &c5)).await;
+    assert_eq!(
+        interaction_ids(&connector, &request).await,
+        vec!["c1", "c2", "c3", "c4", "c5"],
+        "each once; c3 shares c2's millisecond"
+    );
+}
+
+#[tokio::test]
+async fn a_resumed_details_read_starts_from_the_last_delivered_conversation() {
+    let (server, connector, mut request) = same_millisecond_server().await;
+    let source = connector.interactions().unwrap();
+    let first = source.pages(&request).next().await.unwrap().unwrap();
+    let delivered: Vec<String> = first.records.iter().map(|i| i.id.clone()).collect();
+    assert_eq!(delivered, vec!["c1", "c2"]);
+    // Page 2 never comes: the run stopped. Conversations arrived late meanwhile, so page
+    // numbers shifted; the resumed read asks from c2's start instead.
+    let from_c2 = "2026-11-14T10:10:00.000Z/2026-11-14T11:00:00.000Z";
+    let page = [
+        ("c2", "2026-11-14T10:10:00.000Z"),
+        ("c3", "2026-11-14T10:10:00.000Z"),
+    ];
+    details_page(&server, from_c2, 1, conversations(4, &page)).await;
+    let page = [
+        ("c4", "2026-11-14T10:20:00.000Z"),
+        ("c5", "2026-11-14T10:40:00.000Z"),
+    ];
+    details_page(&server, from_c2, 2, conversations(4, &page)).await;
+    request.prior.checkpoint = first.checkpoint;
+    assert_eq!(
+        interaction_ids(&connector, &request).await,
+        vec!["c3", "c4", "c5"]
+    );
+}
