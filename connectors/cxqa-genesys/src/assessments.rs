@@ -100,12 +100,21 @@ pub enum Fetched {
 }
 
 /// Evaluations by id, shared by the assessments and feedback streams of one run.
-#[derive(Default)]
 pub struct EvaluationCache {
     entries: Mutex<HashMap<String, Fetched>>,
+    /// A 404 is asked again after this long before the evaluation counts as deleted: a
+    /// passing 404 must not become a tombstone.
+    confirm_not_found_after: std::time::Duration,
 }
 
 impl EvaluationCache {
+    pub fn new(confirm_not_found_after: std::time::Duration) -> Self {
+        EvaluationCache {
+            entries: Mutex::new(HashMap::new()),
+            confirm_not_found_after,
+        }
+    }
+
     pub async fn get(
         &self,
         api: &GenesysApi,
@@ -128,7 +137,11 @@ impl EvaluationCache {
                 BY_ID,
             )
             .pass_through(&[404]);
-        let response = api.http.send(&request, &api.auth).await?;
+        let mut response = api.http.send(&request, &api.auth).await?;
+        if response.status == 404 {
+            tokio::time::sleep(self.confirm_not_found_after).await;
+            response = api.http.send(&request, &api.auth).await?;
+        }
         let fetched = if response.status == 404 {
             Fetched::Gone
         } else {

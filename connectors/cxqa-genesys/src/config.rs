@@ -86,6 +86,14 @@ pub struct GenesysConfig {
     /// differing vendor total is flagged as a score mismatch either way.
     #[serde(default = "default_true")]
     pub failed_kill_zeroes_score: bool,
+    /// An evaluation that answers 404 is asked once more after this many milliseconds before
+    /// it is taken as deleted (a tombstone), so a passing 404 deletes nothing.
+    #[serde(default = "default_not_found_confirm_ms")]
+    pub not_found_confirm_ms: u64,
+}
+
+fn default_not_found_confirm_ms() -> u64 {
+    1000
 }
 
 fn default_true() -> bool {

@@ -94,7 +94,9 @@ impl GenesysConnector {
             poll_interval: Duration::from_millis(config.job_poll_interval_ms),
         };
         let form_cache = Arc::new(forms::FormCache::default());
-        let evaluation_cache = Arc::new(assessments::EvaluationCache::default());
+        let evaluation_cache = Arc::new(assessments::EvaluationCache::new(Duration::from_millis(
+            config.not_found_confirm_ms,
+        )));
         Ok(GenesysConnector {
             agents: agents::Agents {
                 api: api.clone(),

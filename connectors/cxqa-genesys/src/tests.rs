@@ -295,3 +295,36 @@ async fn a_resumed_details_read_starts_from_the_last_delivered_conversation() {
         vec!["c3", "c4", "c5"]
     );
 }
+
+#[tokio::test]
+async fn a_passing_404_on_an_evaluation_is_asked_again_before_it_counts_as_deleted() {
+    use crate::assessments::{EvaluationCache, Fetched};
+    let server = server_with_token().await;
+    let passing = "/api/v2/quality/conversations/c1/evaluations/e1";
+    let not_found = ResponseTemplate::new(404).set_body_json(serde_json::json!({
+        "message": "Not found", "code": "not.found", "status": 404
+    }));
+    Mock::given(path(passing))
+        .respond_with(not_found.clone())
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(passing))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "id": "e1", "status": "FINISHED" })),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/quality/conversations/c1/evaluations/e2"))
+        .respond_with(not_found)
+        .expect(2)
+        .mount(&server)
+        .await;
+    let connector = connector(&server);
+    let cache = EvaluationCache::new(std::time::Duration::from_millis(10));
+    let passed = cache.get(&connector.api, "c1", "e1").await.unwrap();
+    assert!(matches!(passed, Fetched::Found(e) if e.id == "e1"));
+    let gone = cache.get(&connector.api, "c1", "e2").await.unwrap();
+    assert!(matches!(gone, Fetched::Gone), "two 404s in a row: deleted");
+}
