@@ -5,6 +5,14 @@ use super::*;
 use crate::tests::{JsonOf, assert_same_bytes, client, emulator, get_bytes, get_json};
 use crate::{Faults, RunningEmulator};
 
+/// A bearer token from the password grant.
+async fn access_token(http: &reqwest::Client, base: &str) -> String {
+    cxone_token(http, base).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn cxone_token(http: &reqwest::Client, base: &str) -> Value {
     http.post(format!("{base}/auth/token"))
         .basic_auth(DEMO.client_id, Some(DEMO.client_secret))
@@ -69,10 +77,7 @@ async fn cxone_password_grant_id_token_and_discovery() {
 async fn cxone_completed_contacts_follow_next_links_then_204() {
     let emu = emulator(Faults::default()).await;
     let http = client();
-    let token = cxone_token(&http, emu.url("cxone")).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = access_token(&http, emu.url("cxone")).await;
     let mut url = Some(format!(
         "{}/incontactapi/services/v34.0/contacts/completed?startDate=2026-11-13T00:00:00Z&endDate=2026-11-21T00:00:00Z&top=50&skip=0&orderBy=lastUpdateTime%20asc",
         emu.url("cxone")
@@ -103,10 +108,7 @@ async fn cxone_data_extraction_jobs_spacing_csv_and_expiry() {
     .await;
     let http = client();
     let base = emu.url("cxone");
-    let token = cxone_token(&http, base).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = access_token(&http, base).await;
     let create = |entity: &'static str, version: &'static str| {
         http.post(format!("{base}/data-extraction/v1/jobs"))
             .bearer_auth(&token)
@@ -155,10 +157,7 @@ async fn cxone_analyzed_segments_cursor_ends_with_an_empty_page_and_transcripts_
     let emu = emulator(Faults::default()).await;
     let http = client();
     let base = emu.url("cxone");
-    let token = cxone_token(&http, base).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = access_token(&http, base).await;
     let mut url = format!(
         "{base}/interaction-analytics-gateway/v2/segments/analyzed?dateField=startTime&beginningDate=2026-11-13T00:00:00Z&endingDate=2026-11-21T00:00:00Z&pageSize=25&order=asc"
     );
@@ -192,10 +191,7 @@ async fn cxone_feedback_search_cursor_ends() {
     let emu = emulator(Faults::default()).await;
     let http = client();
     let base = emu.url("cxone");
-    let token = cxone_token(&http, base).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = access_token(&http, base).await;
     let mut cursor = String::new();
     let mut rows = 0;
     loop {
@@ -219,10 +215,7 @@ async fn cxone_same_seed_serves_byte_identical_responses() {
     async fn sample(emu: &RunningEmulator) -> Vec<Vec<u8>> {
         let http = client();
         let mut out = Vec::new();
-        let x = cxone_token(&http, emu.url("cxone")).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let x = access_token(&http, emu.url("cxone")).await;
         out.push(
             get_bytes(
                 &http,
