@@ -8,6 +8,7 @@ mod behaviour;
 mod config_files;
 mod cxone;
 mod genesys;
+mod long_horizon;
 mod rate_limit;
 mod registry;
 mod storage;

@@ -287,24 +287,20 @@ impl CxoneApi {
         url: &str,
         template: &str,
     ) -> Result<Option<T>, SourceError> {
-        let response = self
-            .http
-            .send(
+        // A body that does not decode is retried like a 5xx.
+        self.http
+            .send_with(
                 &Request::get(url, template).pass_through(&[204]),
                 &self.auth,
+                |response| {
+                    if response.status == 204 || response.body.is_empty() {
+                        Ok(None)
+                    } else {
+                        response.json().map(Some)
+                    }
+                },
             )
-            .await?;
-        if response.status == 204 || response.body.is_empty() {
-            return Ok(None);
-        }
-        response
-            .json()
-            .map(Some)
-            .map_err(|detail| SourceError::Decode {
-                vendor: crate::VENDOR.into(),
-                path: template.into(),
-                detail,
-            })
+            .await
     }
 }
 

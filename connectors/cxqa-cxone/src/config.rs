@@ -1,6 +1,7 @@
 //! The `[source]` table for `vendor = "cxone"`.
 
 use cxqa_core::config::ConfigError;
+use cxqa_core::duration::IsoDuration;
 use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -72,6 +73,15 @@ pub struct CxoneConfig {
     /// Days per Data Extraction job (1 to 14).
     #[serde(default = "default_extraction_chunk_days")]
     pub extraction_chunk_days: u32,
+    /// QM has no modified-since: every incremental run re-extracts the look-back, and at most
+    /// every `sweep_every` a deep sweep re-extracts this far back, so edits and deletions made
+    /// long after an evaluation's submission are found (ISO-8601 duration).
+    #[serde(default = "default_sweep_lookback")]
+    pub sweep_lookback: IsoDuration,
+    /// How often the deep sweep runs; an edit older than the look-back reaches the store within
+    /// this long (ISO-8601 duration).
+    #[serde(default = "default_sweep_every")]
+    pub sweep_every: IsoDuration,
     /// `entityName`/`version` of the workflows and questions extractions.
     #[serde(default = "default_workflows_entity")]
     pub workflows_entity: String,
@@ -109,6 +119,12 @@ fn default_extraction_timeout() -> u64 {
 }
 fn default_extraction_chunk_days() -> u32 {
     1
+}
+fn default_sweep_lookback() -> IsoDuration {
+    IsoDuration::from_seconds(90 * 86_400)
+}
+fn default_sweep_every() -> IsoDuration {
+    IsoDuration::from_seconds(7 * 86_400)
 }
 fn default_workflows_entity() -> String {
     "qm-workflows".into()
@@ -197,6 +213,15 @@ impl CxoneConfig {
                 ),
             ],
         )?;
+        if self.sweep_every.as_chrono() <= chrono::Duration::zero()
+            || self.sweep_lookback.as_chrono() <= chrono::Duration::zero()
+        {
+            return Err(ConfigError::new(
+                "source.sweep_every",
+                "sweep_every and sweep_lookback must be longer than zero",
+            )
+            .with_hint("the defaults are sweep_lookback = \"P90D\", sweep_every = \"P7D\""));
+        }
         if !(1..=14).contains(&self.extraction_chunk_days) {
             return Err(
                 ConfigError::new("source.extraction_chunk_days", "out of range").with_hint(

@@ -177,23 +177,15 @@ impl Contacts {
             contact: Contact,
         }
         let url = self.api.acd_url(&format!("/contacts/{contact_id}")).await?;
-        let response = self
+        let read = self
             .api
             .http
-            .send(
+            .json_or_status::<Wrapper>(
                 &Request::get(url, BY_ID).pass_through(&[404]),
                 &self.api.auth,
             )
             .await?;
-        if response.status == 404 {
-            return Ok(None);
-        }
-        let wrapper: Wrapper = response.json().map_err(|detail| SourceError::Decode {
-            vendor: crate::VENDOR.into(),
-            path: BY_ID.into(),
-            detail,
-        })?;
-        Ok(Some(wrapper.contact))
+        Ok(read.ok().map(|wrapper| wrapper.contact))
     }
 }
 

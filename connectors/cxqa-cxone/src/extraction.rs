@@ -195,11 +195,22 @@ impl Extraction {
         let deadline = Instant::now() + self.settings.timeout;
         loop {
             let response = self.call(last_call, &request).await?;
-            let status: StatusResponse = response.json().map_err(|detail| SourceError::Decode {
-                vendor: crate::VENDOR.into(),
-                path: request.path.clone(),
-                detail,
-            })?;
+            // An unreadable status (a cut body) is asked again at the next poll.
+            let status: StatusResponse = match response.json() {
+                Ok(status) => status,
+                Err(detail) if Instant::now() <= deadline => {
+                    tracing::warn!(path = %request.path, "unreadable job status, polling again: {detail}");
+                    tokio::time::sleep(self.settings.poll).await;
+                    continue;
+                }
+                Err(detail) => {
+                    return Err(SourceError::Decode {
+                        vendor: crate::VENDOR.into(),
+                        path: request.path.clone(),
+                        detail,
+                    });
+                }
+            };
             let result = status.job_status.result;
             match status.job_status.status.as_str() {
                 "SUCCEEDED" => {

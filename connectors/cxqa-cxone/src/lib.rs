@@ -65,6 +65,8 @@ pub struct CxoneConnector {
     forms: forms::Forms,
     surveys: surveys::Surveys,
     transcripts: transcripts::Transcripts,
+    /// The deep re-read of the QM streams (no modified-since in Data Extraction).
+    qm_sweep: cxqa_core::Sweep,
 }
 
 impl CxoneConnector {
@@ -105,7 +107,12 @@ impl CxoneConnector {
             api: api.clone(),
             page_size: config.contacts_page_size,
         });
+        let qm_sweep = cxqa_core::Sweep {
+            lookback: config.sweep_lookback.as_chrono(),
+            every: config.sweep_every.as_chrono(),
+        };
         Ok(CxoneConnector {
+            qm_sweep,
             agents: agents::Agents {
                 api: api.clone(),
                 page_size: config.agents_page_size,
@@ -181,6 +188,14 @@ impl CxoneConnector {
 impl Connector for CxoneConnector {
     fn vendor(&self) -> &'static str {
         VENDOR
+    }
+
+    async fn start_run(&self) {
+        self.assessments.0.start_run().await;
+    }
+
+    fn sweep(&self, stream: Stream) -> Option<cxqa_core::Sweep> {
+        matches!(stream, Stream::Assessments | Stream::Feedback).then_some(self.qm_sweep)
     }
 
     async fn check(&self) -> Result<CheckReport, SourceError> {

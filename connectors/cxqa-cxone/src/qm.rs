@@ -75,7 +75,12 @@ impl Qm {
         out
     }
 
-    /// Both extractions of a chunk, run once per connector (assessments, feedback and forms share them).
+    /// Forgets the chunks an earlier run extracted.
+    pub async fn start_run(&self) {
+        self.cache.lock().await.clear();
+    }
+
+    /// Both extractions of a chunk, run once per run (assessments, feedback and forms share them).
     pub async fn chunk(
         &self,
         start: NaiveDate,

@@ -64,10 +64,19 @@ impl Surveys {
         self.api.http.json(&http, &self.api.auth).await
     }
 
-    async fn survey(&self, row: Value) -> Result<Option<Survey>, SourceError> {
+    async fn survey(
+        &self,
+        request: &ExtractRequest,
+        row: Value,
+    ) -> Result<Option<Survey>, SourceError> {
         let Some(id) = text(&row, "feedbackId").or_else(|| text(&row, "id")) else {
             return Ok(None);
         };
+        // Stored as it is: no need to read its contact again.
+        let last_updated = text(&row, "lastUpdated").as_deref().and_then(parse_lenient);
+        if request.prior.holds_unchanged(&id, last_updated) {
+            return Ok(None);
+        }
         let contact_id = text(&row, &self.contact_field);
         let context = match &contact_id {
             Some(contact) => self.contacts.by_id(contact).await?.map(|c| c.context()),
@@ -131,7 +140,7 @@ impl Source<Survey> for Surveys {
             async move {
                 let response = self.search(request, cursor.as_deref()).await?;
                 let found: Vec<Option<Survey>> = futures::stream::iter(response.data)
-                    .map(|row| self.survey(row).boxed())
+                    .map(|row| self.survey(request, row).boxed())
                     .buffered(request.concurrency.max(1))
                     .try_collect()
                     .await?;

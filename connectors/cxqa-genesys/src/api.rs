@@ -18,14 +18,44 @@ pub struct GenesysApi {
     pub http: HttpClient,
     pub api_base: String,
     pub auth: Auth,
+    /// A 404 on a single record is asked again after this long before the record counts as
+    /// gone: a passing 404 must not become a tombstone.
+    pub confirm_not_found_after: Duration,
 }
 
 impl GenesysApi {
-    pub fn new(http: HttpClient, api_base: String, tokens: Arc<TokenCache>) -> Self {
+    pub fn new(
+        http: HttpClient,
+        api_base: String,
+        tokens: Arc<TokenCache>,
+        confirm_not_found_after: Duration,
+    ) -> Self {
         GenesysApi {
             http,
             api_base,
             auth: Auth::Bearer(tokens),
+            confirm_not_found_after,
+        }
+    }
+
+    /// One record by id; None when it is gone (404 twice, `confirm_not_found_after` apart).
+    pub async fn get_unless_gone<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        template: &str,
+    ) -> Result<Option<T>, SourceError> {
+        let request = self.get(path, template).pass_through(&[404]);
+        // A body that does not decode is retried like a 5xx.
+        let read = |response: cxqa_http::Response| match response.status {
+            404 => Ok(None),
+            _ => response.json::<T>().map(Some),
+        };
+        match self.http.send_with(&request, &self.auth, read).await? {
+            Some(found) => Ok(Some(found)),
+            None => {
+                tokio::time::sleep(self.confirm_not_found_after).await;
+                self.http.send_with(&request, &self.auth, read).await
+            }
         }
     }
 

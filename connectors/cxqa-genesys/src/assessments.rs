@@ -1,11 +1,11 @@
-//! `assessments`: evaluation ids from the details query, each evaluation fetched by id
+//! `assessments`: evaluation ids from the details query (on incremental runs, from the change
+//! feed: see `changes.rs`), each evaluation fetched by id
 //! (`GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}`) with bounded
 //! concurrency, scored by core from its form version's weights and compared with `totalScore`.
 
 use crate::api::GenesysApi;
-use crate::details::{
-    Conversation, ConversationEvaluation, DetailsSettings, Focus, conversation_pages,
-};
+use crate::changes::conversations_for;
+use crate::details::{Conversation, ConversationEvaluation, DetailsSettings, Focus};
 use crate::forms::{Form, FormCache};
 use chrono::{DateTime, Utc};
 use cxqa_core::model::{
@@ -100,19 +100,15 @@ pub enum Fetched {
 }
 
 /// Evaluations by id, shared by the assessments and feedback streams of one run.
+#[derive(Default)]
 pub struct EvaluationCache {
     entries: Mutex<HashMap<String, Fetched>>,
-    /// A 404 is asked again after this long before the evaluation counts as deleted: a
-    /// passing 404 must not become a tombstone.
-    confirm_not_found_after: std::time::Duration,
 }
 
 impl EvaluationCache {
-    pub fn new(confirm_not_found_after: std::time::Duration) -> Self {
-        EvaluationCache {
-            entries: Mutex::new(HashMap::new()),
-            confirm_not_found_after,
-        }
+    /// Forgets every evaluation (a new run reads them afresh).
+    pub fn clear(&self) {
+        self.entries.lock().expect("evaluation cache").clear();
     }
 
     pub async fn get(
@@ -129,28 +125,11 @@ impl EvaluationCache {
         {
             return Ok(hit.clone());
         }
-        let request = api
-            .get(
-                &format!(
-                    "/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}"
-                ),
-                BY_ID,
-            )
-            .pass_through(&[404]);
-        let mut response = api.http.send(&request, &api.auth).await?;
-        if response.status == 404 {
-            tokio::time::sleep(self.confirm_not_found_after).await;
-            response = api.http.send(&request, &api.auth).await?;
-        }
-        let fetched = if response.status == 404 {
-            Fetched::Gone
-        } else {
-            let evaluation: Evaluation = response.json().map_err(|detail| SourceError::Decode {
-                vendor: crate::VENDOR.into(),
-                path: BY_ID.into(),
-                detail,
-            })?;
-            Fetched::Found(Arc::new(evaluation))
+        let path =
+            format!("/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}");
+        let fetched = match api.get_unless_gone::<Evaluation>(&path, BY_ID).await? {
+            Some(evaluation) => Fetched::Found(Arc::new(evaluation)),
+            None => Fetched::Gone,
         };
         self.entries
             .lock()
@@ -169,22 +148,32 @@ pub enum Outcome {
 }
 
 /// Fetches the evaluations of a page of conversations with bounded concurrency, in order.
+/// `stored_id` names the record the stream keeps for an evaluation id: an evaluation whose last
+/// event is what the store holds is not fetched again.
 pub async fn fetch_page(
     api: &GenesysApi,
     forms: &FormCache,
     cache: &EvaluationCache,
     request: &ExtractRequest,
     conversations: &[Conversation],
+    stored_id: fn(&str) -> String,
 ) -> Result<Vec<(Conversation, Outcome)>, SourceError> {
     // Owned items: references in a buffered stream's items defeat Send inference.
     let wanted: Vec<(Conversation, ConversationEvaluation)> = conversations
         .iter()
         .flat_map(|c| c.evaluations.iter().map(move |e| (c.clone(), e.clone())))
-        // Incremental runs skip evaluations whose last event is older than the high-water mark.
+        // Incremental runs skip evaluations whose last event is older than the high-water mark,
+        // and those stored as they are.
         .filter(|(_, e)| {
             request
                 .modified_since
                 .is_none_or(|since| e.event_time.is_none_or(|t| t >= since))
+        })
+        .filter(|(_, e)| {
+            e.deleted
+                || !request
+                    .prior
+                    .holds_unchanged(&stored_id(&e.evaluation_id), e.event_time)
         })
         .collect();
     futures::stream::iter(wanted)
@@ -257,18 +246,17 @@ impl Assessments {
             cxqa_http::Request::post(format!("{}{AGGREGATES}", self.api.api_base), AGGREGATES)
                 .json(body)
                 .pass_through(&[403]);
-        let response = self.api.http.send(&http, &self.api.auth).await?;
-        if response.status == 403 {
+        let Ok(value) = self
+            .api
+            .http
+            .json_or_status::<serde_json::Value>(&http, &self.api.auth)
+            .await?
+        else {
             tracing::info!(
                 "no permission for evaluation aggregates (analytics:evaluationAggregate:view): extraction not reconciled"
             );
             return Ok(None);
-        }
-        let value: serde_json::Value = response.json().map_err(|detail| SourceError::Decode {
-            vendor: crate::VENDOR.into(),
-            path: AGGREGATES.into(),
-            detail,
-        })?;
+        };
         let mut total = 0;
         for group in value["results"].as_array().into_iter().flatten() {
             let count: u64 = group["data"]
@@ -288,7 +276,7 @@ impl Assessments {
 
 impl Source<Assessment> for Assessments {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Assessment> {
-        let pages = conversation_pages(
+        let pages = conversations_for(
             &self.api,
             &self.details,
             request,
@@ -296,7 +284,7 @@ impl Source<Assessment> for Assessments {
             Focus::WithEvaluations,
         );
         let pages = pages.and_then(move |page| async move {
-            let fetched = fetch_page(&self.api, &self.forms, &self.cache, request, &page.records).await?;
+            let fetched = fetch_page(&self.api, &self.forms, &self.cache, request, &page.records, |id| id.to_string()).await?;
             let mut records = Vec::new();
             let mut tombstones = Vec::new();
             let mut redacted = 0;

@@ -273,7 +273,7 @@ pub fn conversation_pages<'a>(
         request.max_pages,
         move |mut cursor: Cursor| async move {
             loop {
-                let outcome = if cursor.page == 1 && uses_jobs(settings, cursor.to) {
+                let outcome = if cursor.page == 1 && uses_jobs(settings, window.to, cursor.to) {
                     read_job(api, settings, request, focus, &cursor)
                         .await
                         .map(|c| (c, true))
@@ -331,10 +331,16 @@ pub fn conversation_pages<'a>(
     )
 }
 
-fn uses_jobs(settings: &DetailsSettings, chunk_end: DateTime<Utc>) -> bool {
+/// Whether a chunk is old enough for an async job: it ended `async_after` before the window's
+/// end (the run's "now" unless the window ends earlier).
+fn uses_jobs(
+    settings: &DetailsSettings,
+    window_end: DateTime<Utc>,
+    chunk_end: DateTime<Utc>,
+) -> bool {
     settings
         .async_after
-        .is_some_and(|after| chunk_end < Utc::now() - after)
+        .is_some_and(|after| chunk_end < window_end - after)
 }
 
 /// One page of the synchronous query; true when the chunk is exhausted.

@@ -4,7 +4,8 @@
 
 use crate::api::{GenesysApi, Listing};
 use crate::assessments::{Evaluation, EvaluationCache, Outcome, fetch_page};
-use crate::details::{DetailsSettings, Focus, conversation_pages};
+use crate::changes::conversations_for;
+use crate::details::{DetailsSettings, Focus};
 use crate::forms::FormCache;
 use chrono::{DateTime, SecondsFormat, Utc};
 use cxqa_core::model::{Feedback, FeedbackKind, Tombstone, TombstoneReason};
@@ -13,7 +14,6 @@ use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Stream, paginate}
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tokio::sync::OnceCell;
 
 const APPOINTMENTS: &str = "/api/v2/coaching/appointments";
 
@@ -23,7 +23,7 @@ pub struct FeedbackItems {
     pub forms: Arc<FormCache>,
     pub cache: Arc<EvaluationCache>,
     pub batch: usize,
-    pub agents: OnceCell<Vec<String>>,
+    pub agents: tokio::sync::Mutex<Option<Arc<Vec<String>>>>,
 }
 
 /// Evaluations first (details-query cursor), then coaching (agent batch index).
@@ -86,6 +86,12 @@ fn feedback(id: String, kind: FeedbackKind) -> Feedback {
     }
 }
 
+/// A feedback record's id: its evaluation's, then what it is (`evaluator`, `agent`,
+/// `question:{id}`). Every evaluation has the `evaluator` one.
+fn feedback_id(evaluation_id: &str, suffix: &str) -> String {
+    format!("{evaluation_id}:{suffix}")
+}
+
 /// The feedback inside one evaluation.
 fn from_evaluation(e: &Evaluation) -> Vec<Feedback> {
     let base = |suffix: &str, kind: FeedbackKind| Feedback {
@@ -97,7 +103,7 @@ fn from_evaluation(e: &Evaluation) -> Vec<Feedback> {
         agent_acknowledged: e.agent_has_read,
         status: e.status.as_deref().map(str::to_lowercase),
         modified_at: e.changed_date,
-        ..feedback(format!("{}:{suffix}", e.id), kind)
+        ..feedback(feedback_id(&e.id, suffix), kind)
     };
     let answers = e.answers.as_ref();
     let mut out = vec![Feedback {
@@ -132,21 +138,28 @@ fn from_evaluation(e: &Evaluation) -> Vec<Feedback> {
 }
 
 impl FeedbackItems {
-    async fn agent_ids(&self) -> Result<&Vec<String>, SourceError> {
-        self.agents
-            .get_or_try_init(|| async {
-                let mut ids = Vec::new();
-                let mut next =
-                    Some("/api/v2/users?pageSize=100&pageNumber=1&state=any".to_string());
-                while let Some(path) = next {
-                    let listing: Listing<IdRef> =
-                        self.api.json(&self.api.get(&path, "/api/v2/users")).await?;
-                    ids.extend(listing.entities.into_iter().map(|u| u.id));
-                    next = listing.next_uri;
-                }
-                Ok(ids)
-            })
-            .await
+    /// Every user id (any state), read once per run.
+    async fn agent_ids(&self) -> Result<Arc<Vec<String>>, SourceError> {
+        let mut agents = self.agents.lock().await;
+        if let Some(ids) = agents.as_ref() {
+            return Ok(ids.clone());
+        }
+        let mut ids = Vec::new();
+        let mut next = Some("/api/v2/users?pageSize=100&pageNumber=1&state=any".to_string());
+        while let Some(path) = next {
+            let listing: Listing<IdRef> =
+                self.api.json(&self.api.get(&path, "/api/v2/users")).await?;
+            ids.extend(listing.entities.into_iter().map(|u| u.id));
+            next = listing.next_uri;
+        }
+        let ids = Arc::new(ids);
+        *agents = Some(ids.clone());
+        Ok(ids)
+    }
+
+    /// Forgets the users read by an earlier run.
+    pub async fn start_run(&self) {
+        *self.agents.lock().await = None;
     }
 
     /// Appointments (and their annotations) of one batch of agents in the window.
@@ -249,7 +262,7 @@ impl Source<Feedback> for FeedbackItems {
         let evaluation_pages: PageStream<'a, Feedback> = match evaluations_from {
             None => Box::pin(futures::stream::empty()),
             Some(resume) => {
-                let pages = conversation_pages(
+                let pages = conversations_for(
                     &self.api,
                     &self.details,
                     request,
@@ -258,9 +271,15 @@ impl Source<Feedback> for FeedbackItems {
                 );
                 Box::pin(pages.and_then(move |page| {
                     async move {
-                        let fetched =
-                            fetch_page(&self.api, &self.forms, &self.cache, request, &page.records)
-                                .await?;
+                        let fetched = fetch_page(
+                            &self.api,
+                            &self.forms,
+                            &self.cache,
+                            request,
+                            &page.records,
+                            |id| feedback_id(id, "evaluator"),
+                        )
+                        .await?;
                         let records = fetched
                             .iter()
                             .filter_map(|(_, outcome)| match outcome {

@@ -6,6 +6,7 @@
 mod agents;
 mod api;
 mod assessments;
+mod changes;
 pub mod config;
 mod details;
 mod feedback;
@@ -85,7 +86,12 @@ impl GenesysConnector {
             },
             Duration::from_secs(config.token_refresh_buffer_secs),
         ));
-        let api = GenesysApi::new(http, hosts.api, tokens);
+        let api = GenesysApi::new(
+            http,
+            hosts.api,
+            tokens,
+            Duration::from_millis(config.not_found_confirm_ms),
+        );
         let details = details::DetailsSettings {
             page_size: config.details_page_size,
             chunk: chrono::Duration::hours(i64::from(config.details_chunk_hours)),
@@ -94,9 +100,7 @@ impl GenesysConnector {
             poll_interval: Duration::from_millis(config.job_poll_interval_ms),
         };
         let form_cache = Arc::new(forms::FormCache::default());
-        let evaluation_cache = Arc::new(assessments::EvaluationCache::new(Duration::from_millis(
-            config.not_found_confirm_ms,
-        )));
+        let evaluation_cache = Arc::new(assessments::EvaluationCache::default());
         Ok(GenesysConnector {
             agents: agents::Agents {
                 api: api.clone(),
@@ -125,7 +129,7 @@ impl GenesysConnector {
                 forms: form_cache,
                 cache: evaluation_cache,
                 batch: config.coaching_user_batch as usize,
-                agents: tokio::sync::OnceCell::new(),
+                agents: tokio::sync::Mutex::new(None),
             },
             surveys: surveys::Surveys {
                 api: api.clone(),
@@ -211,6 +215,11 @@ impl GenesysConnector {
 impl Connector for GenesysConnector {
     fn vendor(&self) -> &'static str {
         VENDOR
+    }
+
+    async fn start_run(&self) {
+        self.assessments.cache.clear();
+        self.feedback.start_run().await;
     }
 
     async fn check(&self) -> Result<CheckReport, SourceError> {

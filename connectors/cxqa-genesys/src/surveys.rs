@@ -2,7 +2,8 @@
 //! (`GET /api/v2/quality/surveys/{surveyId}`), carrying the rated conversation's context.
 
 use crate::api::GenesysApi;
-use crate::details::{Conversation, DetailsSettings, Focus, conversation_pages};
+use crate::changes::conversations_for;
+use crate::details::{Conversation, DetailsSettings, Focus};
 use crate::interactions::direction;
 use chrono::{DateTime, Utc};
 use cxqa_core::model::{
@@ -78,7 +79,7 @@ enum Fetched {
 
 impl Source<Survey> for Surveys {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Survey> {
-        let pages = conversation_pages(
+        let pages = conversations_for(
             &self.api,
             &self.details,
             request,
@@ -93,33 +94,29 @@ impl Source<Survey> for Surveys {
                     .iter()
                     .enumerate()
                     .flat_map(|(i, c)| {
-                        c.surveys.iter().map(move |s| {
-                            (
-                                i,
-                                s.survey_id.clone(),
-                                s.survey_partial_response.unwrap_or(false),
-                            )
-                        })
+                        c.surveys
+                            .iter()
+                            // Incremental runs do not fetch again a survey stored as it is.
+                            .filter(|s| !request.prior.holds_unchanged(&s.survey_id, s.event_time))
+                            .map(move |s| {
+                                (
+                                    i,
+                                    s.survey_id.clone(),
+                                    s.survey_partial_response.unwrap_or(false),
+                                )
+                            })
                     })
                     .collect();
                 let fetched: Vec<(usize, Fetched, bool)> = futures::stream::iter(wanted)
                     .map(|(c, id, partial)| {
                         async move {
-                            let request = self
-                                .api
-                                .get(&format!("/api/v2/quality/surveys/{id}"), BY_ID)
-                                .pass_through(&[404]);
-                            let response = self.api.http.send(&request, &self.api.auth).await?;
-                            if response.status == 404 {
-                                return Ok::<_, SourceError>((c, Fetched::Gone(id), partial));
-                            }
-                            let dto: SurveyDto =
-                                response.json().map_err(|detail| SourceError::Decode {
-                                    vendor: crate::VENDOR.into(),
-                                    path: BY_ID.into(),
-                                    detail,
-                                })?;
-                            Ok((c, Fetched::Found(Box::new(dto)), partial))
+                            let path = format!("/api/v2/quality/surveys/{id}");
+                            let fetched =
+                                match self.api.get_unless_gone::<SurveyDto>(&path, BY_ID).await? {
+                                    Some(dto) => Fetched::Found(Box::new(dto)),
+                                    None => Fetched::Gone(id),
+                                };
+                            Ok::<_, SourceError>((c, fetched, partial))
                         }
                         .boxed()
                     })

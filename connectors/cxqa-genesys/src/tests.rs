@@ -32,7 +32,7 @@ fn base64_encode(text: &str) -> String {
 fn connector(server: &MockServer) -> GenesysConnector {
     let value = serde_json::json!({
         "base_url": server.uri(), "client_id": "client", "client_secret": SECRET,
-        "requests_per_minute": 3000
+        "requests_per_minute": 3000, "not_found_confirm_ms": 10
     });
     let config: GenesysConfig = parse_section("source", value).unwrap();
     GenesysConnector::new(config, ConnectorContext::default()).unwrap()
@@ -322,7 +322,7 @@ async fn a_passing_404_on_an_evaluation_is_asked_again_before_it_counts_as_delet
         .mount(&server)
         .await;
     let connector = connector(&server);
-    let cache = EvaluationCache::new(std::time::Duration::from_millis(10));
+    let cache = EvaluationCache::default();
     let passed = cache.get(&connector.api, "c1", "e1").await.unwrap();
     assert!(matches!(passed, Fetched::Found(e) if e.id == "e1"));
     let gone = cache.get(&connector.api, "c1", "e2").await.unwrap();

@@ -56,7 +56,27 @@ pub trait Connector: Send + Sync {
     /// Authenticates and reports what the credentials can see.
     async fn check(&self) -> Result<CheckReport, SourceError>;
 
+    /// Called by the runner before each run: forget whatever an earlier run read (caches are
+    /// valid within one run only; a long-lived pipeline runs many times).
+    async fn start_run(&self) {}
+
+    /// How an incremental run of `stream` reaches changes the vendor cannot list by time of
+    /// change: None when the stream finds every change since its high-water mark by itself.
+    fn sweep(&self, _stream: Stream) -> Option<Sweep> {
+        None
+    }
+
     with_stream_table!(source_accessors);
+}
+
+/// A deep re-read for a stream whose vendor offers no change feed: at most every `every`, an
+/// incremental run re-reads `lookback` back from now instead of the usual look-back, so an edit
+/// or deletion made long after the record first appeared is found within `every`. The ids
+/// remembered for absence tombstones are kept as far back as `lookback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    pub lookback: chrono::Duration,
+    pub every: chrono::Duration,
 }
 
 /// Something done with the source of one stream, whatever its record type: the runner reads

@@ -45,7 +45,7 @@ pub mod stream;
 pub mod timestamp;
 pub mod transcript;
 
-pub use connector::{Connector, ConnectorContext, ConnectorRegistration, registry};
+pub use connector::{Connector, ConnectorContext, ConnectorRegistration, Sweep, registry};
 pub use error::SourceError;
 pub use page::{Checkpoint, Page, WindowIds};
 pub use source::{ExtractRequest, Filters, PriorState, SentimentFilter, Source, Window, paginate};

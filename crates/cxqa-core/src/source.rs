@@ -90,6 +90,18 @@ pub struct PriorState {
     pub watermark: Option<DateTime<Utc>>,
     /// Ids committed per window key (connector-defined, e.g. a day), for absence-based tombstones.
     pub known_ids: BTreeMap<String, BTreeSet<String>>,
+    /// On incremental runs, the `modified_at` the store holds for each live record modified
+    /// since `modified_since` (empty when the store cannot tell): a record whose vendor-side
+    /// change time equals it is stored unchanged and need not be fetched again.
+    #[serde(default)]
+    pub stored: BTreeMap<String, DateTime<Utc>>,
+}
+
+impl PriorState {
+    /// Whether the store holds `id` as it was at `changed`.
+    pub fn holds_unchanged(&self, id: &str, changed: Option<DateTime<Utc>>) -> bool {
+        changed.is_some() && self.stored.get(id).copied() == changed
+    }
 }
 
 /// One request into a source.

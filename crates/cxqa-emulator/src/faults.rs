@@ -25,6 +25,10 @@ pub struct Faults {
     pub malformed_rate: f64,
     /// Lifetime of issued access tokens, in seconds.
     pub token_lifetime_secs: u64,
+    /// Whether the transient faults of the scripted history (an empty Data Extraction file, a
+    /// 404 on one record, a burst of 503s, a cut body, on chosen days) happen when "time passes"
+    /// plays those days.
+    pub scripted_faults: bool,
     /// Divisions (by name) each client id may see; a client not listed sees every division.
     pub division_visibility: BTreeMap<String, Vec<String>>,
     /// Each vendor's own switches by name (see its module's `Faults`), with their defaults.
@@ -43,6 +47,7 @@ impl Default for Faults {
             error_rate: 0.0,
             malformed_rate: 0.0,
             token_lifetime_secs: 86_400,
+            scripted_faults: false,
             division_visibility: registered
                 .iter()
                 .flat_map(|vendor| vendor.division_visibility)

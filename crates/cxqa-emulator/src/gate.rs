@@ -2,6 +2,7 @@
 //! injected 5xx and malformed bodies. Refusals are rendered by the vendor's [`Wire`].
 
 use crate::state::AppState;
+use crate::world::TransientFault;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -96,7 +97,8 @@ pub async fn gate(
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    if faults.error_rate > 0.0 && state.draw() < faults.error_rate {
+    let injected = faults.error_rate > 0.0 && state.draw() < faults.error_rate;
+    if injected || state.take_armed(TransientFault::ServerErrors) {
         state.stats.lock().expect("stats lock").injected_errors += 1;
         return (wire.error)(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -112,9 +114,13 @@ pub async fn gate(
         .insert(Caller { client_id, visible });
     let response = next.run(request).await;
 
-    if faults.malformed_rate > 0.0
-        && response.status() == StatusCode::OK
-        && state.draw() < faults.malformed_rate
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let cut = faults.malformed_rate > 0.0 && state.draw() < faults.malformed_rate;
+    if response.status() == StatusCode::OK
+        && (cut || (is_json && state.take_armed(TransientFault::Malformed)))
     {
         state.stats.lock().expect("stats lock").malformed += 1;
         return truncate(response).await;

@@ -10,7 +10,7 @@
 //! cxqa's model: it is what the connectors are tested against.
 //!
 //! Admin endpoints (on both servers, no auth): `GET/POST /admin/faults`, `POST /admin/time-passes`,
-//! `GET /admin/stats`.
+//! `GET /admin/stats`, `GET /admin/truth?stream=…` (the vendor of that port's ground truth).
 
 // The vendors' JSON objects are wide; `json!` needs more room than the default.
 #![recursion_limit = "256"]
@@ -22,11 +22,13 @@ mod genesys;
 mod http_util;
 mod rng;
 mod state;
+mod truth;
 pub mod world;
 
 pub use faults::Faults;
 pub use state::Stats;
-pub use world::{Scale, TimePassed, TimePasses};
+pub use truth::{LiveRecord, TRUTH_STREAMS, Truth};
+pub use world::{History, Scale, TimePassed, TimePasses, TransientFault};
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -52,6 +54,8 @@ pub(crate) struct EmulatedVendor {
     pub division_visibility: &'static [(&'static str, &'static [&'static str])],
     /// An evaluation's id as the vendor renders it.
     pub evaluation_id: fn(&world::Evaluation) -> String,
+    /// The vendor's ground truth of a stream, with ids as cxqa stores them.
+    pub truth: truth::RenderTruth,
     /// The vendor's own fault switches read from the flat map, defaults filled in
     /// ([`faults::parse_switches`] of its `Faults`).
     pub faults: faults::ParseSwitches,
@@ -86,8 +90,11 @@ pub fn demo_credentials(vendor: &str) -> &'static [(&'static str, &'static str)]
 pub struct EmulatorConfig {
     pub seed: u64,
     pub scale: Scale,
-    /// The end of the generated history; the same seed, scale and anchor give the same data.
+    /// The end of the generated history; the same seed, scale, anchor and history give the
+    /// same data.
     pub anchor: DateTime<Utc>,
+    /// How many days of history, and how many of its last days "time passes" still has to play.
+    pub history: History,
     pub faults: Faults,
     /// The vendors to serve, each on its port (0 = any free port); a vendor not listed is not
     /// served.
@@ -101,6 +108,7 @@ impl EmulatorConfig {
             seed: 7,
             scale: Scale::Small,
             anchor: default_anchor(Utc::now()),
+            history: History::default(),
             faults: Faults::default(),
             ports: vendors().into_iter().map(|v| (v.to_string(), 0)).collect(),
         }
@@ -163,11 +171,7 @@ impl RunningEmulator {
     }
 
     pub fn time_passes(&self, change: &TimePasses) -> TimePassed {
-        self.state
-            .world
-            .write()
-            .expect("world lock")
-            .time_passes(change, Utc::now())
+        self.state.time_passes(change)
     }
 
     /// The id `vendor` gives the evaluation the world calls `world_id` (the ids "time passes"
@@ -184,6 +188,17 @@ impl RunningEmulator {
 
     pub fn stats(&self) -> Stats {
         self.state.stats.lock().expect("stats lock").clone()
+    }
+
+    /// `vendor`'s ground truth of `stream` as its demo client sees it (what `GET /admin/truth`
+    /// answers); None for a vendor not served or a stream without truth.
+    pub fn truth(&self, vendor: &str, stream: &str) -> Option<Truth> {
+        truth_of(&self.state, find(vendor)?, stream)
+    }
+
+    /// How far the scripted history has played (the anchor unless days are still hidden).
+    pub fn visible_until(&self) -> DateTime<Utc> {
+        self.state.world.read().expect("world lock").visible_until
     }
 
     pub fn anchor(&self) -> DateTime<Utc> {
@@ -208,7 +223,28 @@ impl Drop for RunningEmulator {
     }
 }
 
-fn admin(state: Arc<AppState>) -> Router {
+fn truth_of(state: &AppState, vendor: &EmulatedVendor, stream: &str) -> Option<Truth> {
+    let demo_client = vendor
+        .demo_credentials
+        .iter()
+        .find(|(setting, _)| *setting == "client_id")
+        .map(|(_, value)| *value)
+        .unwrap_or_default();
+    let visible = state.visible_divisions(demo_client);
+    let sees = |division: usize| visible.as_ref().is_none_or(|v| v.contains(&division));
+    let world = state.world.read().expect("world lock");
+    let mut facts = (vendor.truth)(&world, stream, &sees)?;
+    facts.live.sort();
+    facts.deleted.sort();
+    Some(Truth {
+        vendor: vendor.name.to_string(),
+        stream: stream.to_string(),
+        live: facts.live,
+        deleted: facts.deleted,
+    })
+}
+
+fn admin(state: Arc<AppState>, vendor: &'static EmulatedVendor) -> Router {
     async fn get_faults(State(state): State<Arc<AppState>>) -> Json<Faults> {
         Json(state.faults())
     }
@@ -238,18 +274,31 @@ fn admin(state: Arc<AppState>) -> Router {
         State(state): State<Arc<AppState>>,
         Json(change): Json<TimePasses>,
     ) -> Json<TimePassed> {
-        Json(
-            state
-                .world
-                .write()
-                .expect("world lock")
-                .time_passes(&change, Utc::now()),
-        )
+        Json(state.time_passes(&change))
     }
     async fn stats(State(state): State<Arc<AppState>>) -> Json<Stats> {
         Json(state.stats.lock().expect("stats lock").clone())
     }
+    let truth = move |State(state): State<Arc<AppState>>,
+                      axum::extract::Query(query): axum::extract::Query<
+        BTreeMap<String, String>,
+    >| async move {
+        use axum::response::IntoResponse;
+        let stream = query.get("stream").map(String::as_str).unwrap_or_default();
+        match truth_of(&state, vendor, stream) {
+            Some(truth) => Json(truth).into_response(),
+            None => (
+                axum::http::StatusCode::BAD_REQUEST,
+                format!(
+                    "unknown stream `{stream}`: ask for stream= one of {}",
+                    TRUTH_STREAMS.join(", ")
+                ),
+            )
+                .into_response(),
+        }
+    };
     Router::new()
+        .route("/admin/truth", get(truth))
         .route("/admin/faults", get(get_faults).post(set_faults))
         .route("/admin/time-passes", post(time_passes))
         .route("/admin/stats", get(stats))
@@ -281,24 +330,24 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
         .faults
         .validate()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let world = world::World::generate(config.seed, config.scale, config.anchor);
+    let world = world::World::generate(config.seed, config.scale, config.anchor, config.history);
     let state = Arc::new(AppState::new(world, config.faults));
     let mut bound = Vec::new();
     for vendor in registered() {
         if let Some(port) = config.ports.get(vendor.name) {
-            bound.push((vendor.name, vendor.router, bind(*port)?));
+            bound.push((vendor, bind(*port)?));
         }
     }
     let urls: BTreeMap<&'static str, String> = bound
         .iter()
-        .map(|(vendor, _, (url, _))| (*vendor, url.clone()))
+        .map(|(vendor, (url, _))| (vendor.name, url.clone()))
         .collect();
     *state.urls.write().expect("url lock") = urls.clone();
 
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
-    for (_, router, (_, listener)) in bound {
-        let app = router(state.clone()).merge(admin(state.clone()));
+    for (vendor, (_, listener)) in bound {
+        let app = (vendor.router)(state.clone()).merge(admin(state.clone(), vendor));
         let listener = TcpListener::from_std(listener)?;
         let mut stopped = stopped.clone();
         tasks.push(tokio::spawn(async move {

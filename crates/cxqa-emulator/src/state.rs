@@ -3,7 +3,7 @@
 
 use crate::faults::Faults;
 use crate::rng::Rng;
-use crate::world::World;
+use crate::world::{TimePassed, TimePasses, TransientFault, World};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, RwLock};
@@ -37,6 +37,8 @@ pub struct AppState {
     pub counter: Mutex<Rng>,
     /// Base URL per served vendor (discovery documents and pre-signed links name it).
     pub urls: RwLock<BTreeMap<&'static str, String>>,
+    /// Transient faults the scripted history armed, each waiting for a request it applies to.
+    pub armed: Mutex<Vec<TransientFault>>,
 }
 
 impl AppState {
@@ -50,6 +52,42 @@ impl AppState {
             stats: Mutex::new(Stats::default()),
             counter: Mutex::new(Rng::new(seed).fork("server")),
             urls: RwLock::new(BTreeMap::new()),
+            armed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// "Time passes" on the world; the faults of the played days are armed when
+    /// `scripted_faults` is on.
+    pub fn time_passes(&self, change: &TimePasses) -> TimePassed {
+        let passed = self
+            .world
+            .write()
+            .expect("world lock")
+            .time_passes(change, chrono::Utc::now());
+        if self.faults().scripted_faults {
+            let mut armed = self.armed.lock().expect("armed lock");
+            for &fault in &passed.faults {
+                // A burst, not a single error: a client's retry meets the next ones.
+                let times = if fault == TransientFault::ServerErrors {
+                    3
+                } else {
+                    1
+                };
+                armed.extend(std::iter::repeat_n(fault, times));
+            }
+        }
+        passed
+    }
+
+    /// Consumes one armed fault of this kind; true when there was one.
+    pub fn take_armed(&self, fault: TransientFault) -> bool {
+        let mut armed = self.armed.lock().expect("armed lock");
+        match armed.iter().position(|f| *f == fault) {
+            Some(i) => {
+                armed.remove(i);
+                true
+            }
+            None => false,
         }
     }
 

@@ -272,6 +272,20 @@ impl HttpClient {
         self.send_with(request, auth, |r| r.json::<T>()).await
     }
 
+    /// [`Self::json`] for a request with pass-through statuses: a pass-through status (and 204)
+    /// comes back as `Err(status)`, undecoded; an unreadable 2xx body is retried.
+    pub async fn json_or_status<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        auth: &Auth,
+    ) -> Result<Result<T, u16>, SourceError> {
+        self.send_with(request, auth, |r| match r.status {
+            200..=299 if r.status != 204 => r.json::<T>().map(Ok),
+            status => Ok(Err(status)),
+        })
+        .await
+    }
+
     /// The retry loop. `decode` turns a successful response into the caller's value; its error
     /// counts as a failed attempt (truncated or malformed bodies happen under load).
     pub async fn send_with<T>(

@@ -18,4 +18,4 @@ pub mod schema;
 pub use error::RunError;
 pub use pipeline::{Pipeline, PipelineError};
 pub use report::{RequestCounts, RunReport, StreamReport};
-pub use run::{Progress, Silent, run, run_observed, run_pipeline};
+pub use run::{Progress, Silent, run, run_observed, run_pipeline, run_pipeline_at};

@@ -39,6 +39,7 @@ pub async fn run_observed(
     progress: &dyn Progress,
 ) -> RunReport {
     let started = Instant::now();
+    pipeline.connector.start_run().await;
     let mut streams = Vec::new();
     for &stream in &pipeline.extract.streams {
         let key = StateKey {
@@ -99,7 +100,17 @@ async fn run_stream(
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
     let state = sink.load_state(key).await?;
-    let request = plan_request(pipeline, &state, now);
+    let sweep = pipeline.connector.sweep(key.stream);
+    let Plan {
+        mut request,
+        sweeping,
+    } = plan_request(pipeline, &state, now, sweep);
+    if let Some(since) = request.modified_since {
+        request.prior.stored = sink.stored_versions(key, since).await?;
+    }
+    if sweeping {
+        tracing::info!(stream = %key.stream, from = %request.window.from, "deep re-read (sweep)");
+    }
     report.window = Some(request.window);
     report.resumed = state.checkpoint.is_some();
     if report.resumed {
@@ -115,27 +126,56 @@ async fn run_stream(
         progress,
     };
     run.state.window = Some(request.window);
-    run.drive(pages, request.max_pages, pipeline.extract.max_delete_ratio)
-        .await
+    let finish = Finish {
+        max_pages: request.max_pages,
+        max_delete_ratio: pipeline.extract.max_delete_ratio,
+        // Remembered ids are kept as far back as a later run (or sweep) re-reads.
+        keep_ids_from: sweep.map_or(request.window.from, |s| {
+            request.window.from.min(now - s.lookback)
+        }),
+        swept_at: sweeping.then_some(now),
+    };
+    run.drive(pages, finish).await
+}
+
+/// What one stream's run asks for, and whether it is a sweep.
+struct Plan {
+    request: ExtractRequest,
+    sweeping: bool,
 }
 
 /// The request for one stream: the configured window, or for a resumed run the interrupted
-/// run's window; narrowed to the high-water mark minus look-back on incremental runs.
-fn plan_request(pipeline: &Pipeline, state: &StreamState, now: DateTime<Utc>) -> ExtractRequest {
+/// run's window; narrowed to the high-water mark minus look-back on incremental runs, or to the
+/// sweep's look-back when the stream's sweep is due.
+fn plan_request(
+    pipeline: &Pipeline,
+    state: &StreamState,
+    now: DateTime<Utc>,
+    sweep: Option<cxqa_core::Sweep>,
+) -> Plan {
     let extract = &pipeline.extract;
     let mut window = match (&state.checkpoint, state.window) {
         (Some(_), Some(interrupted)) => interrupted,
         _ => extract.window_at(now),
     };
     let mut modified_since = None;
+    let mut sweeping = false;
     if extract.incremental && state.checkpoint.is_none() {
         if let Some(watermark) = state.watermark {
             let since = watermark - extract.lookback.as_chrono();
             modified_since = Some(since);
-            window.from = window.from.max(since).min(window.to);
+            let mut from = since;
+            if let Some(sweep) = sweep {
+                let due = state.swept_at.is_none_or(|at| now - at >= sweep.every);
+                if due && now - sweep.lookback < since {
+                    from = now - sweep.lookback;
+                    sweeping = true;
+                }
+            }
+            window.from = window.from.max(from).min(window.to);
         }
     }
-    ExtractRequest {
+    let request = ExtractRequest {
         window,
         modified_since,
         filters: extract.filters.clone(),
@@ -146,8 +186,19 @@ fn plan_request(pipeline: &Pipeline, state: &StreamState, now: DateTime<Utc>) ->
             checkpoint: state.checkpoint.clone(),
             watermark: state.watermark,
             known_ids: state.known_ids.clone(),
+            stored: Default::default(),
         },
-    }
+    };
+    Plan { request, sweeping }
+}
+
+/// How a stream's run ends: its limits, how far back remembered ids are kept, and the sweep it
+/// completes, if any.
+struct Finish {
+    max_pages: Option<u32>,
+    max_delete_ratio: f64,
+    keep_ids_from: DateTime<Utc>,
+    swept_at: Option<DateTime<Utc>>,
 }
 
 /// Absence tombstones of a page (one re-extraction) are believed when the re-extraction
@@ -230,9 +281,14 @@ impl StreamRun<'_> {
     async fn drive(
         &mut self,
         mut pages: EnvelopePages<'_>,
-        max_pages: Option<u32>,
-        max_delete_ratio: f64,
+        finish: Finish,
     ) -> Result<(), RunError> {
+        let Finish {
+            max_pages,
+            max_delete_ratio,
+            keep_ids_from,
+            swept_at,
+        } = finish;
         let watermark_before = self.state.watermark;
         while let Some(page) = pages.next().await {
             let mut page = page?;
@@ -283,10 +339,10 @@ impl StreamRun<'_> {
             self.report.warnings.push(format!(
                 "stopped after max_pages = {max} with pages left: the high-water mark was kept, so the next incremental run reads them"
             ));
+        } else if swept_at.is_some() {
+            self.state.swept_at = swept_at;
         }
-        if let Some(window) = self.state.window {
-            prune_known_ids(&mut self.state, window.from.date_naive());
-        }
+        prune_known_ids(&mut self.state, keep_ids_from.date_naive());
         // Finished: forget the checkpoint so the next run starts a new extraction.
         self.state.checkpoint = None;
         self.state.window = None;
@@ -317,6 +373,15 @@ pub async fn run_pipeline(
     pipeline: &Pipeline,
     progress: &dyn Progress,
 ) -> Result<RunReport, RunError> {
+    run_pipeline_at(pipeline, progress, Utc::now()).await
+}
+
+/// [`run_pipeline`] as if it were `now` (windows end, and look-backs count back, from there).
+pub async fn run_pipeline_at(
+    pipeline: &Pipeline,
+    progress: &dyn Progress,
+    now: DateTime<Utc>,
+) -> Result<RunReport, RunError> {
     let audit = match &pipeline.audit_log {
         Some(path) => {
             let log = std::sync::Arc::new(
@@ -335,7 +400,7 @@ pub async fn run_pipeline(
         sink = %pipeline.sink.describe(),
         "run starting"
     );
-    let report = run_observed(pipeline, sink.as_mut(), Utc::now(), progress).await;
+    let report = run_observed(pipeline, sink.as_mut(), now, progress).await;
     sink.close().await?;
     if let Some(audit) = audit {
         audit.run(&report);
@@ -431,8 +496,8 @@ mod tests {
         }
     }
 
-    /// A connector serving a fake vendor's agents and interactions.
-    struct Serving<V>(Arc<V>);
+    /// A connector serving a fake vendor's agents and interactions, with a sweep or not.
+    struct Serving<V>(Arc<V>, Option<cxqa_core::Sweep>);
 
     #[async_trait]
     impl<V: Source<Agent> + Source<Interaction> + 'static> Connector for Serving<V> {
@@ -441,6 +506,9 @@ mod tests {
         }
         async fn check(&self) -> Result<CheckReport, SourceError> {
             Ok(CheckReport::default())
+        }
+        fn sweep(&self, _stream: Stream) -> Option<cxqa_core::Sweep> {
+            self.1
         }
         fn agents(&self) -> Option<&AgentSource> {
             Some(self.0.as_ref())
@@ -467,7 +535,7 @@ mod tests {
             sink: SinkConfig::Jsonl {
                 dir: "unused".into(),
             },
-            connector: Box::new(Serving(vendor)),
+            connector: Box::new(Serving(vendor, None)),
             requests: Arc::new(RequestStats::default()),
             redactor: Redactor::default(),
         }
@@ -560,6 +628,48 @@ mod tests {
         assert_eq!(requests[1].modified_since, Some(since));
         assert_eq!(requests[1].window.from, since);
         assert_eq!(requests[1].window.to, at(40));
+    }
+
+    #[tokio::test]
+    async fn a_due_sweep_widens_the_window_and_is_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let vendor = Arc::new(FakeVendor::default());
+        let mut pipeline = pipeline(vendor.clone(), "[\"agents\"]", true);
+        pipeline.connector = Box::new(Serving(
+            vendor.clone(),
+            Some(cxqa_core::Sweep {
+                lookback: chrono::Duration::hours(2),
+                every: chrono::Duration::minutes(15),
+            }),
+        ));
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        for minute in [0, 40, 50, 59] {
+            run(&pipeline, &mut sink, at(minute)).await;
+        }
+        let froms: Vec<DateTime<Utc>> = vendor
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.window.from)
+            .collect();
+        let sweep_from = |minute| at(minute) - chrono::Duration::hours(2);
+        // First run: the configured window. Then a sweep (due: never swept), then the plain
+        // look-back (watermark 10:05 minus PT10M), then a sweep again (15 minutes later).
+        assert_eq!(
+            froms[0],
+            "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(froms[1], sweep_from(40));
+        assert_eq!(
+            froms[2],
+            "2026-11-10T09:55:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(froms[3], sweep_from(59));
+        assert_eq!(
+            sink.load_state(&key()).await.unwrap().swept_at,
+            Some(at(59))
+        );
     }
 
     #[tokio::test]

@@ -183,15 +183,21 @@ pub struct StreamState {
     pub checkpoint: Option<Checkpoint>,
     /// The window of the run that wrote `checkpoint`; a resumed run keeps it.
     pub window: Option<Window>,
-    /// Ids committed per UTC day (`YYYY-MM-DD`), for absence-based tombstones; days before the
-    /// last window's start are pruned.
+    /// Ids committed per UTC day (`YYYY-MM-DD`), for absence-based tombstones; days no later
+    /// run re-reads (before the window, or before the stream's sweep horizon) are pruned.
     #[serde(default)]
     pub known_ids: BTreeMap<String, BTreeSet<String>>,
     /// Ids whose absence a run saw but did not believe (an implausible share of deletions); a
     /// run that sees the same absence again believes it.
     #[serde(default)]
     pub withheld: BTreeSet<String>,
+    /// When the last deep re-read (sweep) of a stream whose vendor has no change feed finished.
+    #[serde(default)]
+    pub swept_at: Option<DateTime<Utc>>,
 }
+
+/// Live record id → `modified_at`, as a sink holds them.
+pub type StoredVersions = BTreeMap<String, DateTime<Utc>>;
 
 /// One page to commit: its records, tombstones and the stream state after it, all or nothing
 /// where the sink can (databases); otherwise records first, then the state.
@@ -253,6 +259,18 @@ impl SinkError {
 #[async_trait]
 pub trait Sink: Send {
     async fn load_state(&mut self, key: &StateKey) -> Result<StreamState, SinkError>;
+
+    /// The `modified_at` of every live record of the key's vendor and stream that the sink
+    /// holds, modified at or after `since`: an incremental run does not fetch again what is
+    /// stored unchanged. A sink that cannot look its records up answers nothing, and everything
+    /// is fetched.
+    async fn stored_versions(
+        &mut self,
+        _key: &StateKey,
+        _since: DateTime<Utc>,
+    ) -> Result<StoredVersions, SinkError> {
+        Ok(StoredVersions::new())
+    }
 
     /// Stores one page and the stream state after it.
     async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError>;

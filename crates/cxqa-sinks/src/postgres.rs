@@ -3,7 +3,7 @@
 
 use crate::columns::columns;
 use crate::upsert::{Action, Stored, decide};
-use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
+use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxqa_core::Stream;
@@ -96,6 +96,25 @@ impl Sink for PostgresSink {
                 }
             }),
         }
+    }
+
+    async fn stored_versions(
+        &mut self,
+        key: &StateKey,
+        since: DateTime<Utc>,
+    ) -> Result<StoredVersions, SinkError> {
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "SELECT id, modified_at FROM {} WHERE vendor = $1 AND deleted_at IS NULL AND modified_at >= $2",
+                    self.table(key.stream)
+                ),
+                &[&key.vendor, &since],
+            )
+            .await
+            .map_err(pg_error)?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 
     async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError> {

@@ -4,7 +4,7 @@
 
 use crate::columns::{NAMES, columns};
 use crate::upsert::{Action, Stored, decide};
-use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
+use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxqa_core::Stream;
@@ -171,6 +171,34 @@ impl Sink for SqliteSink {
                 detail: e.to_string(),
             }),
         }
+    }
+
+    async fn stored_versions(
+        &mut self,
+        key: &StateKey,
+        since: DateTime<Utc>,
+    ) -> Result<StoredVersions, SinkError> {
+        let sql = format!(
+            "SELECT id, modified_at FROM {} WHERE vendor = ?1 AND deleted_at IS NULL AND modified_at IS NOT NULL",
+            key.stream.as_str()
+        );
+        let read = || -> Result<StoredVersions, rusqlite::Error> {
+            let mut statement = self.conn.prepare(&sql)?;
+            let rows = statement.query_map(params![key.vendor], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            let mut versions = StoredVersions::new();
+            for row in rows {
+                let (id, modified) = row?;
+                if let Ok(at) = modified.parse::<DateTime<Utc>>() {
+                    if at >= since {
+                        versions.insert(id, at);
+                    }
+                }
+            }
+            Ok(versions)
+        };
+        read().map_err(|e| db_error(&self.path, e))
     }
 
     async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError> {

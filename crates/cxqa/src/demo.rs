@@ -22,6 +22,7 @@ pub async fn emulate(
     seed: u64,
     scale: Scale,
     rate_limit: Option<u32>,
+    history: cxqa_emulator::History,
 ) -> Result<(), Failure> {
     let known = cxqa_emulator::vendors();
     let chosen: Vec<&str> = match vendor {
@@ -43,6 +44,7 @@ pub async fn emulate(
         seed,
         scale,
         ports,
+        history,
         faults: Faults {
             rate_limit_per_minute: rate_limit,
             ..Faults::default()
@@ -54,7 +56,7 @@ pub async fn emulate(
         .map_err(|e| runtime_error(format!("cannot start the emulator: {e}")))?;
     print!("{}", describe(&emulator, seed));
     println!(
-        "Faults: GET/POST {{base}}/admin/faults; time passes: POST {{base}}/admin/time-passes. Ctrl-C stops."
+        "Faults: GET/POST {{base}}/admin/faults; time passes: POST {{base}}/admin/time-passes; the vendor's truth: GET {{base}}/admin/truth?stream=assessments. Ctrl-C stops."
     );
     tokio::signal::ctrl_c().await.map_err(runtime_error)?;
     emulator.stop().await;

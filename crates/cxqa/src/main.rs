@@ -70,6 +70,13 @@ enum Command {
         /// Requests per minute allowed per client (429 with Retry-After beyond it).
         #[arg(long)]
         rate_limit: Option<u32>,
+        /// Days of scripted history before its end (an hour ago).
+        #[arg(long, default_value_t = 7)]
+        history_days: i64,
+        /// Last days of the history still to come; `POST /admin/time-passes {"days": 1}` plays
+        /// one more.
+        #[arg(long, default_value_t = 0)]
+        hidden_days: i64,
     },
     /// Start the emulator in-process and run every demo pipeline (config/demo-*.toml) against it.
     Demo {
@@ -160,7 +167,15 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             scale,
             rate_limit,
-        } => demo::emulate(&vendor, port, seed, scale, rate_limit).await,
+            history_days,
+            hidden_days,
+        } => {
+            let history = cxqa_emulator::History {
+                days: history_days,
+                hidden_days,
+            };
+            demo::emulate(&vendor, port, seed, scale, rate_limit, history).await
+        }
         Command::Demo { seed, scale } => demo::demo(seed, scale).await,
         Command::Run {
             pipeline,

@@ -11,11 +11,9 @@ pub(super) fn media_name(media: Media) -> (i64, &'static str) {
     }
 }
 
-pub(super) fn last_update(world: &World, c: &Conversation) -> DateTime<Utc> {
-    let base = c.end + Duration::milliseconds(c.acw_ms) + Duration::seconds(5);
-    c.evaluation.map_or(base, |e| {
-        base.max(world.evaluations[e].changed.min(base + Duration::hours(2)))
-    })
+/// When the contact record last changed: just after the agent wrapped up.
+pub(super) fn last_update(c: &Conversation) -> DateTime<Utc> {
+    c.wrapped_up() + Duration::seconds(5)
 }
 
 pub(super) fn contact_json(world: &World, c: &Conversation) -> Value {
@@ -27,7 +25,7 @@ pub(super) fn contact_json(world: &World, c: &Conversation) -> Value {
     let secs = |ms: i64| ms / 1000;
     json!({
         "contactId": c.contact_id, "masterContactId": c.contact_id,
-        "contactStartDate": ts(c.start), "lastUpdateTime": ts(last_update(world, c)),
+        "contactStartDate": ts(c.start), "lastUpdateTime": ts(last_update(c)),
         "agentId": agent.number, "firstName": agent.first, "lastName": agent.last,
         "teamId": team.number, "teamName": team.name, "skillId": queue.skill_id, "skillName": queue.name,
         "campaignId": 1, "campaignName": "Inbound", "mediaTypeId": media_id, "mediaTypeName": media,
@@ -36,7 +34,7 @@ pub(super) fn contact_json(world: &World, c: &Conversation) -> Value {
         "abandoned": false, "abandonSeconds": 0, "acwSeconds": secs(c.acw_ms), "agentSeconds": secs(c.talk_ms),
         "conferenceSeconds": 0, "holdCount": i64::from(c.hold_ms > 0), "holdSeconds": secs(c.hold_ms),
         "inQueueSeconds": secs(c.queue_ms), "preQueueSeconds": 2, "postQueueSeconds": 0, "releaseSeconds": 0,
-        "totalDurationSeconds": (c.end - c.start).num_seconds() + secs(c.acw_ms),
+        "totalDurationSeconds": (c.wrapped_up() - c.start).num_seconds(),
         "serviceLevelFlag": 1, "primaryDispositionId": wrap.number, "secondaryDispositionId": 0,
         "dispositionNotes": wrap.name, "endReason": "Contact Hung Up", "isRefused": false, "isShortAbandon": false,
         "isTakeover": false, "isLogged": true, "isAnalyticsProcessed": c.analytics.is_some(),
@@ -56,9 +54,9 @@ pub(super) async fn completed_contacts(State(state): Shared, RawQuery(raw): RawQ
         .conversations
         .iter()
         .filter(|c| start.is_none_or(|s| c.start >= s) && end.is_none_or(|e| c.start < e))
-        .filter(|c| since.is_none_or(|s| last_update(&world, c) >= s))
+        .filter(|c| since.is_none_or(|s| last_update(c) >= s))
         .collect();
-    rows.sort_by_key(|c| (last_update(&world, c), c.contact_id));
+    rows.sort_by_key(|c| (last_update(c), c.contact_id));
     if params
         .get("orderBy")
         .is_some_and(|o| o.to_lowercase().contains("desc"))

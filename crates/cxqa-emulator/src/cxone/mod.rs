@@ -5,7 +5,7 @@ use crate::http_util::{Params, parse_time, ts};
 use crate::state::AppState;
 use crate::world::{
     AgentState, Conversation, Evaluation, EvaluationKind, EvaluationStatus, Media, Party,
-    QuestionKind, World,
+    QuestionKind, TransientFault, World,
 };
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -26,6 +26,7 @@ mod extraction;
 mod qm;
 mod surveys;
 mod transcripts;
+mod truth;
 mod wire;
 
 use agents::*;
@@ -44,6 +45,7 @@ inventory::submit! {
         demo_credentials: DEMO_CREDENTIALS,
         division_visibility: &[],
         evaluation_id: |evaluation| evaluation.workflow_id.clone(),
+        truth: truth::truth,
         faults: crate::faults::parse_switches::<CxoneFaults>,
     }
 }

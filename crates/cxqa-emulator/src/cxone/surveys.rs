@@ -64,7 +64,7 @@ pub(super) async fn feedback_search(
         .surveys
         .iter()
         .filter(|s| s.csat.is_some())
-        .filter(|s| passes(s.completed.or(Some(world.conversations[s.conversation].end)), "completedAt"))
+        .filter(|s| passes(Some(s.last_event()), "completedAt"))
         .map(|s| {
             let c = &world.conversations[s.conversation];
             let category = s.nps.map(|n| if n >= 9 { "PROMOTER" } else if n >= 7 { "PASSIVE" } else { "DETRACTOR" });
@@ -78,7 +78,7 @@ pub(super) async fn feedback_search(
             json!({
                 "feedbackId": s.number.to_string(), "surveyIdfier": "post-contact-csat", "surveyName": "Post-contact CSAT",
                 "status": if s.partial { "PARTIAL" } else { "COMPLETED" },
-                "completedAt": s.completed.map(ts), "lastUpdated": ts(s.completed.unwrap_or(c.end)),
+                "completedAt": s.completed.map(ts), "lastUpdated": ts(s.last_event()),
                 "acdContactId": c.contact_id.to_string(), "agentId": world.agents[c.agent].number.to_string(),
                 "PRIMARY_SCORE": s.csat.map(|v| v * 20), "NPS_SCORE": s.nps, "NPS_CATEGORY": category,
                 "FEEDBACK_DETAILS": answers

@@ -33,7 +33,7 @@ pub fn conversation_json(
     let direction = if c.inbound { "inbound" } else { "outbound" };
     let answered = c.start + Duration::milliseconds(c.queue_ms);
     let talk_end = c.end;
-    let wrap_end = c.end + Duration::milliseconds(c.acw_ms);
+    let wrap_end = c.wrapped_up();
     let mut agent_segments = vec![segment(
         "alert",
         c.start + Duration::milliseconds(c.queue_ms - 3000),
@@ -96,7 +96,7 @@ pub fn conversation_json(
             "evaluationId": e.id, "evaluatorId": world.agents[e.evaluator].id, "userId": agent.id,
             "formId": version.id, "formName": world.forms[e.form].name, "contextId": world.forms[e.form].context_id,
             "queueId": queue.id, "evaluationStatus": status, "eventTime": ts(e.changed),
-            "released": e.released, "rescored": false, "deleted": e.deleted, "systemSubmitted": false,
+            "released": e.released, "rescored": e.rescored, "deleted": e.deleted, "systemSubmitted": false,
             "oTotalScore": scored.total.round() as i64, "oTotalCriticalScore": scored.critical.round() as i64
         }]);
     }
@@ -105,7 +105,7 @@ pub fn conversation_json(
             "surveyId": s.id, "surveyFormId": world.survey_form.id, "surveyFormName": "Post-contact CSAT",
             "surveyFormContextId": world.survey_form.context_id, "surveyStatus": survey_status(s.status), "surveyType": "Web",
             "surveyPartialResponse": s.partial, "queueId": queue.id, "userId": agent.id,
-            "eventTime": ts(s.completed.unwrap_or(c.end)),
+            "eventTime": ts(s.last_event()),
         });
         if let Some(completed) = s.completed {
             survey["surveyCompletedDate"] = json!(ts(completed));
@@ -284,8 +284,34 @@ pub(super) async fn details_query(
     Json(response).into_response()
 }
 
+/// `GET /api/v2/analytics/conversations/details?id=…&id=…`: several conversations by id (the
+/// ones the caller may not see, or that do not exist, are left out).
+pub(super) async fn details_by_ids(
+    State(state): Shared,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = Params::parse(raw.as_deref());
+    let ids = params.all("id");
+    if ids.is_empty() {
+        return bad_request("At least one id is required.");
+    }
+    if ids.len() > 100 {
+        return bad_request("At most 100 ids may be requested at once.");
+    }
+    let world = state.world.read().expect("world lock");
+    let kill_zeroes_total = switches(&state).kill_zeroes_total;
+    let conversations: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| world.conversations.iter().position(|c| &c.id == id))
+        .filter(|&i| visible(&world, &caller, &world.conversations[i]))
+        .map(|i| conversation_json(&world, i, false, kill_zeroes_total))
+        .collect();
+    Json(json!({ "conversations": conversations })).into_response()
+}
+
 pub(super) fn availability(world: &World) -> DateTime<Utc> {
-    world.anchor - Duration::days(1)
+    world.visible_until - Duration::days(1)
 }
 
 pub(super) async fn details_job_availability(State(state): Shared) -> Json<Value> {
@@ -331,8 +357,8 @@ pub(super) async fn details_job_status(
     } else {
         "FULFILLED"
     };
-    let world_anchor = state.world.read().expect("world lock").anchor;
-    Json(json!({ "state": job_state, "submissionDate": ts(world_anchor), "expirationDate": ts(world_anchor + Duration::days(1)) })).into_response()
+    let now = state.world.read().expect("world lock").clock;
+    Json(json!({ "state": job_state, "submissionDate": ts(now), "expirationDate": ts(now + Duration::days(1)) })).into_response()
 }
 
 pub(super) async fn details_job_cancel(

@@ -239,6 +239,9 @@ pub(super) async fn evaluation_by_id(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let params = Params::parse(raw.as_deref());
+    if state.take_armed(TransientFault::NotFound) {
+        return not_found("evaluation");
+    }
     let world = state.world.read().expect("world lock");
     let Some(e) = world
         .evaluations
@@ -266,57 +269,4 @@ pub(super) async fn evaluation_by_id(
         switches(&state).kill_zeroes_total,
     ))
     .into_response()
-}
-
-pub(super) async fn evaluation_aggregates(
-    State(state): Shared,
-    Json(body): Json<Value>,
-) -> Response {
-    let Some((from, to)) = interval(&body) else {
-        return bad_request("interval is required.");
-    };
-    let world = state.world.read().expect("world lock");
-    let by_division = body
-        .get("groupBy")
-        .and_then(Value::as_array)
-        .is_some_and(|g| g.iter().any(|d| d == "divisionId"));
-    let mut groups: Vec<(Value, Vec<(String, Value)>)> = Vec::new();
-    let keys: Vec<Option<usize>> = if by_division {
-        (0..world.divisions.len()).map(Some).collect()
-    } else {
-        vec![None]
-    };
-    for key in keys {
-        let chosen: Vec<&Evaluation> = world
-            .evaluations
-            .iter()
-            .filter(|e| {
-                let c = &world.conversations[e.conversation];
-                c.start >= from
-                    && c.start < to
-                    && key.is_none_or(|d| world.queues[c.queue].division == d)
-            })
-            .collect();
-        let live = chosen.iter().filter(|e| !e.deleted).count();
-        let deleted = chosen.len() - live;
-        if chosen.is_empty() {
-            continue;
-        }
-        let group = key.map_or(
-            json!({}),
-            |d| json!({ "divisionId": world.divisions[d].id }),
-        );
-        groups.push((
-            group,
-            vec![
-                ("nEvaluations".into(), json!({ "count": live })),
-                ("nEvaluationsDeleted".into(), json!({ "count": deleted })),
-            ],
-        ));
-    }
-    let text = body
-        .get("interval")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    Json(aggregate_response(groups, text)).into_response()
 }

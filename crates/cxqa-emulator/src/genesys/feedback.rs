@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// When an appointment was last changed: set up two hours before it starts.
+pub(super) fn appointment_modified(a: &Appointment) -> DateTime<Utc> {
+    a.start - Duration::hours(2)
+}
+
 pub(super) async fn appointments(State(state): Shared, RawQuery(raw): RawQuery) -> Response {
     let params = Params::parse(raw.as_deref());
     let user_ids = params.all("userIds");
@@ -25,7 +30,7 @@ pub(super) async fn appointments(State(state): Shared, RawQuery(raw): RawQuery) 
                 "facilitator": { "id": facilitator.id, "selfUri": format!("/api/v2/users/{}", facilitator.id) },
                 "attendees": [{ "id": world.agents[a.agent].id, "selfUri": format!("/api/v2/users/{}", world.agents[a.agent].id) }],
                 "createdBy": { "id": facilitator.id }, "dateCreated": ts(a.start - Duration::days(1)),
-                "modifiedBy": { "id": facilitator.id }, "dateModified": ts(a.start - Duration::hours(2)),
+                "modifiedBy": { "id": facilitator.id }, "dateModified": ts(appointment_modified(a)),
                 "conversations": a.conversations.iter().map(|&c| json!({ "id": world.conversations[c].id, "selfUri": format!("/api/v2/conversations/{}", world.conversations[c].id) })).collect::<Vec<_>>(),
                 "documents": [], "externalLinks": [], "isOverdue": false, "shareInsightsData": true,
                 "selfUri": format!("/api/v2/coaching/appointments/{}", a.id)

@@ -4,8 +4,9 @@ use crate::gate::{Caller, bearer, gate};
 use crate::http_util::{Params, encode_query, page_of, parse_time, ts};
 use crate::state::AppState;
 use crate::world::{
-    AgentState, AppointmentStatus, Conversation, Evaluation, EvaluationStatus, Form, FormVersion,
-    Media, Party, Question, QuestionKind, SurveyStatus, Trend, WeightMode, World,
+    AgentState, Appointment, AppointmentStatus, Conversation, Evaluation, EvaluationStatus, Form,
+    FormVersion, Media, Party, Question, QuestionKind, SurveyStatus, TransientFault, Trend,
+    WeightMode, World,
 };
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -19,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 mod agents;
+mod aggregates;
 mod auth;
 mod details;
 mod evaluations;
@@ -27,9 +29,11 @@ mod forms;
 mod spelling;
 mod surveys;
 mod transcripts;
+mod truth;
 mod wire;
 
 use agents::*;
+use aggregates::*;
 use auth::*;
 use details::*;
 use evaluations::*;
@@ -47,6 +51,7 @@ inventory::submit! {
         demo_credentials: DEMO_CREDENTIALS,
         division_visibility: &[(DEMO_CLIENT.0, &["Home", "EMEA"])],
         evaluation_id: |evaluation| evaluation.id.clone(),
+        truth: truth::truth,
         faults: crate::faults::parse_switches::<GenesysFaults>,
     }
 }
@@ -110,6 +115,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}", get(evaluation_by_id))
         .route("/api/v2/quality/conversations/{conversation_id}/surveys", get(surveys_by_conversation))
         .route("/api/v2/quality/surveys/{survey_id}", get(survey_by_id))
+        .route("/api/v2/analytics/conversations/details", get(details_by_ids))
         .route("/api/v2/analytics/conversations/details/query", post(details_query))
         .route("/api/v2/analytics/conversations/details/jobs", post(details_job_create))
         .route("/api/v2/analytics/conversations/details/jobs/availability", get(details_job_availability))

@@ -48,6 +48,9 @@ pub(super) async fn survey_by_id(
     Extension(caller): Extension<Caller>,
     Path(survey_id): Path<String>,
 ) -> Response {
+    if state.take_armed(TransientFault::NotFound) {
+        return not_found("survey");
+    }
     let world = state.world.read().expect("world lock");
     match world.surveys.iter().position(|s| s.id == survey_id) {
         Some(i)
@@ -83,46 +86,4 @@ pub(super) async fn surveys_by_conversation(
         .into_iter()
         .collect();
     Json(Value::Array(surveys)).into_response()
-}
-
-pub(super) async fn survey_aggregates(State(state): Shared, Json(body): Json<Value>) -> Response {
-    let Some((from, to)) = interval(&body) else {
-        return bad_request("interval is required.");
-    };
-    let world = state.world.read().expect("world lock");
-    let chosen: Vec<_> = world
-        .surveys
-        .iter()
-        .filter(|s| {
-            let c = &world.conversations[s.conversation];
-            c.start >= from && c.start < to
-        })
-        .collect();
-    let answered: Vec<i64> = chosen
-        .iter()
-        .filter_map(|s| s.csat.map(|v| (v - 1) * 25))
-        .collect();
-    let text = body
-        .get("interval")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let groups = if chosen.is_empty() {
-        Vec::new()
-    } else {
-        vec![(
-            json!({}),
-            vec![
-                ("nSurveysSent".to_string(), json!({ "count": chosen.len() })),
-                (
-                    "nSurveyResponses".to_string(),
-                    json!({ "count": answered.len() }),
-                ),
-                (
-                    "oSurveyTotalScore".to_string(),
-                    json!({ "count": answered.len(), "sum": answered.iter().sum::<i64>() }),
-                ),
-            ],
-        )]
-    };
-    Json(aggregate_response(groups, text)).into_response()
 }

@@ -462,3 +462,57 @@ async fn genesys_injected_errors_answer_with_an_error_body() {
         (503, Some("service.unavailable"))
     );
 }
+
+/// Every conversation of a quarter's history, as the details query renders it, is physically
+/// possible: segments end after they start and follow each other, metrics add up.
+#[test]
+fn every_rendered_conversation_is_physically_consistent() {
+    let mut world = World::generate(
+        11,
+        crate::Scale::Small,
+        crate::tests::anchor(),
+        crate::History {
+            days: 120,
+            hidden_days: 0,
+        },
+    );
+    world.reveal(world.anchor);
+    let time = |v: &Value| parse_time(v.as_str().unwrap()).unwrap();
+    for index in 0..world.conversations.len() {
+        let c = conversation_json(&world, index, false, true);
+        let (start, end) = (time(&c["conversationStart"]), time(&c["conversationEnd"]));
+        assert!(start < end);
+        for participant in c["participants"].as_array().unwrap() {
+            for session in participant["sessions"].as_array().unwrap() {
+                let mut previous_start = start;
+                for segment in session["segments"].as_array().unwrap() {
+                    let (s, e) = (time(&segment["segmentStart"]), time(&segment["segmentEnd"]));
+                    assert!(
+                        s <= e,
+                        "{} segment ends before it starts",
+                        c["conversationId"]
+                    );
+                    assert!(s >= previous_start && s >= start && e <= end, "{c}");
+                    previous_start = s;
+                }
+                let metric = |name: &str| {
+                    session["metrics"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|m| m["name"] == name)
+                        .and_then(|m| m["value"].as_i64())
+                };
+                if let Some(handle) = metric("tHandle") {
+                    let (talk, held, acw) = (
+                        metric("tTalk").unwrap(),
+                        metric("tHeld").unwrap(),
+                        metric("tAcw").unwrap(),
+                    );
+                    assert_eq!(talk + held + acw, handle, "{}", c["conversationId"]);
+                    assert!(talk <= handle);
+                }
+            }
+        }
+    }
+}

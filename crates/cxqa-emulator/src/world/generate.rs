@@ -1,6 +1,7 @@
 //! Generating the organization and its history from the seed.
 
 use super::forms::*;
+use super::script::{Change, Scheduled};
 use super::*;
 use crate::rng::Rng;
 use chrono::{Duration, DurationRound};
@@ -19,11 +20,20 @@ const REASONS: [&str; 5] = [
     "report a broken device",
 ];
 
+/// What one generated conversation brings: the conversation, and what follows from it.
+pub(super) struct Made {
+    pub conversation: Conversation,
+    pub evaluation: Option<Evaluation>,
+    pub survey: Option<SurveyResponse>,
+}
+
 impl World {
-    pub fn generate(seed: u64, scale: Scale, anchor: DateTime<Utc>) -> World {
+    pub fn generate(seed: u64, scale: Scale, anchor: DateTime<Utc>, history: History) -> World {
         let anchor = anchor
             .duration_trunc(Duration::seconds(1))
             .unwrap_or(anchor);
+        let days = history.days.max(1);
+        let first_day = anchor - Duration::days(days);
         let root = Rng::new(seed);
         let mut rng = root.fork("org");
         let org_id = rng.uuid();
@@ -95,7 +105,7 @@ impl World {
                     division: if i % 5 == 4 { 1 } else { 0 },
                     team: i % 3,
                     supervisor,
-                    modified: anchor - Duration::days(30) + Duration::hours(i as i64),
+                    modified: first_day - Duration::days(30) + Duration::hours(i as i64),
                 }
             })
             .collect();
@@ -109,13 +119,14 @@ impl World {
                 FormVersion {
                     id: frng.uuid(),
                     number: 1,
-                    published_at: anchor - Duration::days(30),
+                    published_at: first_day - Duration::days(30),
                     groups: care_groups(&mut frng, [40.0, 30.0, 30.0, 10.0]),
                 },
+                // A new version half-way through the history.
                 FormVersion {
                     id: frng.uuid(),
                     number: 2,
-                    published_at: anchor - Duration::days(3),
+                    published_at: anchor - Duration::days(days / 2),
                     groups: care_groups(&mut frng, [50.0, 25.0, 25.0, 10.0]),
                 },
             ],
@@ -127,7 +138,7 @@ impl World {
             versions: vec![FormVersion {
                 id: frng.uuid(),
                 number: 1,
-                published_at: anchor - Duration::days(60),
+                published_at: first_day - Duration::days(60),
                 groups: sales_groups(&mut frng),
             }],
         };
@@ -143,7 +154,8 @@ impl World {
         let mut world = World {
             seed,
             anchor,
-            clock: anchor,
+            visible_until: first_day,
+            clock: first_day,
             org_id,
             tenant_id,
             divisions,
@@ -157,22 +169,166 @@ impl World {
             evaluations: Vec::new(),
             surveys: Vec::new(),
             appointments: Vec::new(),
+            script: Script::default(),
             rng: root.fork("later"),
         };
+        let mut changes = world.agent_changes(&mut root.fork("people"), first_day, days);
         let mut crng = root.fork("conversations");
-        let total = scale.conversations_per_day() * DAYS as usize;
-        let span_secs = (DAYS * 86_400 - 3_600) as u64;
+        let mut lrng = root.fork("lifecycle");
+        let total = scale.conversations_per_day() * days as usize;
+        let span_secs = (days * 86_400 - 3_600) as u64;
         let mut starts: Vec<DateTime<Utc>> = (0..total)
-            .map(|_| {
-                anchor - Duration::days(DAYS) + Duration::seconds(crng.below(span_secs) as i64)
-            })
+            .map(|_| first_day + Duration::seconds(crng.below(span_secs) as i64))
             .collect();
         starts.sort();
-        for start in starts {
-            world.add_conversation(&mut crng, start, true);
+        let mut made = Vec::with_capacity(starts.len());
+        for (ordinal, start) in starts.into_iter().enumerate() {
+            // What would happen after the anchor is left to the script, which drops it.
+            let never = DateTime::<Utc>::MAX_UTC;
+            let mut m = world.make_conversation(&mut crng, ordinal, start, true, never, &changes);
+            made.push((m.conversation.agent, start, m.evaluation.is_some()));
+            if let Some(mut e) = m.evaluation.take() {
+                e.conversation = ordinal;
+                changes.extend(Self::lifecycle(&mut lrng, ordinal, &e, anchor));
+                changes.push(Scheduled {
+                    at: e.changed,
+                    change: Change::Evaluation(Box::new(e)),
+                });
+            }
+            if let Some(mut s) = m.survey.take() {
+                s.conversation = ordinal;
+                let at = s.completed.unwrap_or(s.sent);
+                changes.push(Scheduled {
+                    at,
+                    change: Change::Survey(Box::new(s)),
+                });
+            }
+            changes.push(Scheduled {
+                at: start + Duration::minutes(APPEARS_AFTER_START),
+                change: Change::Conversation(Box::new(m.conversation)),
+            });
         }
-        world.add_appointments(&mut root.fork("coaching"));
+        changes.extend(world.appointments_of(&mut root.fork("coaching"), &made, first_day, days));
+        changes.extend(Self::transient_faults(
+            &mut root.fork("faults"),
+            first_day,
+            days,
+        ));
+        // Versions published during the history appear when they are published.
+        for (form, f) in world.forms.iter_mut().enumerate() {
+            let later = f.versions.iter().position(|v| v.published_at > first_day);
+            for version in later.map(|at| f.versions.split_off(at)).unwrap_or_default() {
+                changes.push(Scheduled {
+                    at: version.published_at,
+                    change: Change::Publish {
+                        form,
+                        version: Box::new(version),
+                    },
+                });
+            }
+        }
+        world.script = Script::new(changes.into_iter().filter(|s| s.at <= anchor).collect());
+        world.reveal(anchor - Duration::days(history.hidden_days.clamp(0, days)));
         world
+    }
+
+    /// One agent changes name and one leaves (becomes inactive) during the history.
+    fn agent_changes(&self, rng: &mut Rng, first_day: DateTime<Utc>, days: i64) -> Vec<Scheduled> {
+        let working: Vec<usize> = self
+            .working_agents()
+            .into_iter()
+            .filter(|&i| self.agents[i].state == AgentState::Active)
+            .collect();
+        let mut changes = Vec::new();
+        if let [renamed, .., leaver] = working[..] {
+            let last = LAST[rng.below(LAST.len() as u64) as usize];
+            changes.push(Scheduled {
+                at: first_day + Duration::hours(rng.range(days * 6, days * 12)),
+                change: Change::Rename {
+                    agent: renamed,
+                    last,
+                },
+            });
+            changes.push(Scheduled {
+                at: first_day + Duration::hours(rng.range(days * 14, days * 20)),
+                change: Change::Deactivate { agent: leaver },
+            });
+        }
+        changes
+    }
+
+    /// When an agent stops taking conversations (scripted departures).
+    fn departed(changes: &[Scheduled], agent: usize, at: DateTime<Utc>) -> bool {
+        changes.iter().any(|s| {
+            matches!(s.change, Change::Deactivate { agent: a } if a == agent) && s.at <= at
+        })
+    }
+
+    /// What happens to an evaluation after it is created: re-scores, disputes, retraction or
+    /// deletion, up to 60 days later (never after the anchor).
+    fn lifecycle(
+        rng: &mut Rng,
+        ordinal: usize,
+        e: &Evaluation,
+        anchor: DateTime<Utc>,
+    ) -> Vec<Scheduled> {
+        let mut changes = Vec::new();
+        let later = |rng: &mut Rng, max_days: i64| {
+            e.changed + Duration::minutes(rng.range(60, max_days * 24 * 60))
+        };
+        if e.status == EvaluationStatus::Finished && rng.chance(0.12) {
+            let at = later(rng, 60);
+            changes.push(Scheduled {
+                at,
+                change: Change::Rescore { ordinal },
+            });
+        }
+        if e.released && rng.chance(0.08) {
+            let at = later(rng, 30);
+            changes.push(Scheduled {
+                at,
+                change: Change::Dispute { ordinal },
+            });
+        }
+        match rng.below(100) {
+            0..=3 => {
+                let at = later(rng, 60);
+                changes.push(Scheduled {
+                    at,
+                    change: Change::Retract { ordinal },
+                });
+            }
+            4..=7 => {
+                let at = later(rng, 60);
+                changes.push(Scheduled {
+                    at,
+                    change: Change::Delete { ordinal },
+                });
+            }
+            _ => {}
+        }
+        changes.retain(|s| s.at <= anchor);
+        changes
+    }
+
+    /// On about one day in four, a transient fault of some kind.
+    fn transient_faults(rng: &mut Rng, first_day: DateTime<Utc>, days: i64) -> Vec<Scheduled> {
+        const KINDS: [TransientFault; 4] = [
+            TransientFault::EmptyExtraction,
+            TransientFault::NotFound,
+            TransientFault::ServerErrors,
+            TransientFault::Malformed,
+        ];
+        let mut changes = Vec::new();
+        for day in 0..days {
+            if rng.chance(0.25) {
+                changes.push(Scheduled {
+                    at: first_day + Duration::days(day) + Duration::hours(rng.range(1, 22)),
+                    change: Change::Fault(*rng.pick(&KINDS)),
+                });
+            }
+        }
+        changes
     }
 
     fn working_agents(&self) -> Vec<usize> {
@@ -181,13 +337,44 @@ impl World {
             .collect()
     }
 
-    /// Adds one conversation (with its evaluation, survey and analytics by chance).
-    pub(super) fn add_conversation(
-        &mut self,
+    /// Adds one conversation now, with what follows from it happening at once (the "time
+    /// passes" edits of a running emulator).
+    pub(super) fn add_conversation(&mut self, rng: &mut Rng, start: DateTime<Utc>) -> usize {
+        let latest = start + Duration::minutes(APPEARS_AFTER_START);
+        // Numbered after every scripted conversation.
+        let number = 10_000_000 + self.conversations.len();
+        let Made {
+            conversation,
+            evaluation,
+            survey,
+        } = self.make_conversation(rng, number, start, false, latest, &[]);
+        let index = self.conversations.len();
+        self.conversations.push(conversation);
+        if let Some(mut e) = evaluation {
+            e.conversation = index;
+            self.conversations[index].evaluation = Some(self.evaluations.len());
+            self.evaluations.push(e);
+        }
+        if let Some(mut s) = survey {
+            s.conversation = index;
+            s.number = 90_000 + self.surveys.len() as i64;
+            self.conversations[index].survey = Some(self.surveys.len());
+            self.surveys.push(s);
+        }
+        index
+    }
+
+    /// One conversation starting at `start` and, by chance, its evaluation and survey (their
+    /// `conversation` left for the caller to set); nothing of it happens after `latest`.
+    fn make_conversation(
+        &self,
         rng: &mut Rng,
+        number: usize,
         start: DateTime<Utc>,
         allow_restricted: bool,
-    ) -> usize {
+        latest: DateTime<Utc>,
+        changes: &[Scheduled],
+    ) -> Made {
         let media = *rng.pick(&[
             Media::Voice,
             Media::Voice,
@@ -197,60 +384,69 @@ impl World {
             Media::Email,
             Media::Message,
         ]);
-        let handle = match media {
+        let talk_secs = match media {
             Media::Voice => rng.range(180, 900),
             Media::Chat | Media::Message => rng.range(300, 1200),
             Media::Email => rng.range(120, 600),
         };
-        let agents = self.working_agents();
+        let agents: Vec<usize> = self
+            .working_agents()
+            .into_iter()
+            .filter(|&a| !Self::departed(changes, a, start))
+            .collect();
         let agent = *rng.pick(&agents);
         let mut queue = rng.below(self.queues.len() as u64) as usize;
         if !allow_restricted && self.queues[queue].division == RESTRICTED_DIVISION {
             queue = 0;
         }
-        let index = self.conversations.len();
         let acw_ms = rng.range(20, 120) * 1000;
-        let conversation = Conversation {
+        let queue_ms = rng.range(5, 300) * 1000;
+        let talk_ms = talk_secs * 1000;
+        let hold_ms = if rng.chance(0.3) {
+            rng.range(10, 90) * 1000
+        } else {
+            0
+        };
+        // Queued, then talking with holds in between; the customer leaves at `end`, the agent
+        // wraps up after.
+        let end = start + Duration::milliseconds(queue_ms + talk_ms + hold_ms);
+        let mut conversation = Conversation {
             id: rng.uuid(),
-            contact_id: 700_000_000 + index as i64 * 7 + rng.range(0, 6),
+            contact_id: 700_000_000 + number as i64 * 7 + rng.range(0, 6),
             segment_id: rng.uuid(),
             agent_session_id: rng.uuid(),
             customer_session_id: rng.uuid(),
             start,
-            end: start + Duration::seconds(handle),
+            end,
             media,
             inbound: rng.chance(0.85),
             agent,
             queue,
             wrap_up: rng.below(self.wrap_ups.len() as u64) as usize,
-            talk_ms: handle * 700,
-            hold_ms: if rng.chance(0.3) {
-                rng.range(10, 90) * 1000
-            } else {
-                0
-            },
+            talk_ms,
+            hold_ms,
             acw_ms,
-            queue_ms: rng.range(5, 300) * 1000,
+            queue_ms,
             analytics: None,
             evaluation: None,
             survey: None,
         };
-        self.conversations.push(conversation);
         if matches!(media, Media::Voice | Media::Chat) && rng.chance(0.7) {
-            let analytics = self.make_analytics(rng, index);
-            self.conversations[index].analytics = Some(analytics);
+            conversation.analytics = Some(self.make_analytics(rng, &conversation));
         }
-        if rng.chance(0.45) {
-            self.add_evaluation(rng, index);
+        let evaluation = rng
+            .chance(0.45)
+            .then(|| self.make_evaluation(rng, &conversation, latest));
+        let survey = (media != Media::Email && rng.chance(0.35))
+            .then(|| Self::make_survey(rng, &conversation, latest));
+        Made {
+            conversation,
+            evaluation,
+            survey,
         }
-        if media != Media::Email && rng.chance(0.35) {
-            self.add_survey(rng, index);
-        }
-        index
     }
 
-    fn make_analytics(&self, rng: &mut Rng, conversation: usize) -> Analytics {
-        let c = &self.conversations[conversation];
+    fn make_analytics(&self, rng: &mut Rng, c: &Conversation) -> Analytics {
         let agent = &self.agents[c.agent];
         let reason = *rng.pick(&REASONS);
         let mut lines: Vec<(Party, String)> = vec![
@@ -428,16 +624,18 @@ impl World {
             .collect()
     }
 
-    fn add_evaluation(&mut self, rng: &mut Rng, conversation: usize) {
-        let c = &self.conversations[conversation];
+    /// An evaluation of `c`, created 0–30 days after the call (most within hours).
+    fn make_evaluation(
+        &self,
+        rng: &mut Rng,
+        c: &Conversation,
+        latest: DateTime<Utc>,
+    ) -> Evaluation {
         let form = if self.queues[c.queue].name == "Sales" {
             1
         } else {
             0
         };
-        let version = self.version_at(form, c.end);
-        let quality = 0.55 + (self.agents[c.agent].number % 5) as f64 * 0.09;
-        let answers = Self::answer_form(rng, &self.forms[form].versions[version].groups, quality);
         let status = match rng.below(100) {
             0..=71 => EvaluationStatus::Finished,
             72..=81 => EvaluationStatus::InProgress,
@@ -445,9 +643,16 @@ impl World {
             88..=93 => EvaluationStatus::InReview,
             _ => EvaluationStatus::Retracted,
         };
-        // Nothing happens after the end of the history.
-        let latest = self.anchor.max(c.end);
-        let created = (c.end + Duration::minutes(rng.range(30, 600))).min(latest);
+        let delay_minutes = match rng.below(100) {
+            0..=54 => rng.range(30, 600),
+            55..=84 => rng.range(24 * 60, 7 * 24 * 60),
+            _ => rng.range(7 * 24 * 60, 30 * 24 * 60),
+        };
+        let wrapped = c.end + Duration::milliseconds(c.acw_ms);
+        // Never before the conversation appears in the history, never after its end.
+        let created = (wrapped + Duration::minutes(delay_minutes))
+            .max(c.start + Duration::minutes(APPEARS_AFTER_START + 1))
+            .min(latest);
         let submitted = matches!(
             status,
             EvaluationStatus::Finished | EvaluationStatus::InReview | EvaluationStatus::Retracted
@@ -455,12 +660,19 @@ impl World {
         .then(|| (created + Duration::minutes(rng.range(5, 90))).min(latest));
         let changed =
             (submitted.unwrap_or(created) + Duration::minutes(rng.range(0, 30))).min(latest);
+        let version = self.version_at(form, created);
+        let quality = 0.55 + (self.agents[c.agent].number % 5) as f64 * 0.09;
+        let answers = Self::answer_form(rng, &self.forms[form].versions[version].groups, quality);
         let released = status == EvaluationStatus::Finished && rng.chance(0.85);
         let disputed = released && rng.chance(0.1);
-        let evaluation = Evaluation {
+        let mut events = vec![created];
+        events.extend(submitted);
+        events.push(changed);
+        events.dedup();
+        Evaluation {
             id: rng.uuid(),
             workflow_id: rng.uuid(),
-            conversation,
+            conversation: usize::MAX,
             agent: c.agent,
             evaluator: rng.below(2) as usize,
             form,
@@ -475,6 +687,7 @@ impl World {
             created,
             submitted,
             changed,
+            events,
             answers,
             comments: rng
                 .chance(0.7)
@@ -483,14 +696,13 @@ impl World {
             agent_has_read: released && rng.chance(0.6),
             dispute_count: u32::from(disputed),
             dispute_resolution: disputed.then(|| "Score reviewed and kept.".to_string()),
+            rescored: false,
             deleted: false,
-        };
-        self.evaluations.push(evaluation);
-        self.conversations[conversation].evaluation = Some(self.evaluations.len() - 1);
+        }
     }
 
-    fn add_survey(&mut self, rng: &mut Rng, conversation: usize) {
-        let c = &self.conversations[conversation];
+    /// The survey sent after `c`: answered up to 5 days later, partly answered, or expired.
+    fn make_survey(rng: &mut Rng, c: &Conversation, latest: DateTime<Utc>) -> SurveyResponse {
         let (status, partial) = match rng.below(10) {
             0 => (SurveyStatus::Expired, false),
             1 => (SurveyStatus::InProgress, true),
@@ -498,15 +710,22 @@ impl World {
         };
         let answered = status != SurveyStatus::Expired;
         let csat = answered.then(|| rng.range(1, 5));
-        let survey = SurveyResponse {
+        let sent = (c.end + Duration::milliseconds(c.acw_ms) + Duration::minutes(1))
+            .max(c.start + Duration::minutes(APPEARS_AFTER_START + 1))
+            .min(latest);
+        let delay = match rng.below(10) {
+            0..=6 => rng.range(2, 120),
+            _ => rng.range(120, 5 * 24 * 60),
+        };
+        SurveyResponse {
             id: rng.uuid(),
-            number: 90_000 + self.surveys.len() as i64,
-            conversation,
+            number: 0,
+            conversation: usize::MAX,
             status,
             partial,
-            completed: (status == SurveyStatus::Finished).then(|| {
-                (c.end + Duration::minutes(rng.range(2, 120))).min(self.anchor.max(c.end))
-            }),
+            sent,
+            completed: (status == SurveyStatus::Finished)
+                .then(|| (sent + Duration::minutes(delay)).min(latest)),
             csat,
             nps: (answered && !partial)
                 .then(|| (csat.unwrap_or(3) * 2 + rng.range(-1, 0)).clamp(0, 10)),
@@ -518,26 +737,37 @@ impl World {
                 }
                 .to_string()
             }),
-        };
-        self.surveys.push(survey);
-        self.conversations[conversation].survey = Some(self.surveys.len() - 1);
+        }
     }
 
-    fn add_appointments(&mut self, rng: &mut Rng) {
+    /// Coaching appointments over the history, each linked to up to two of the agent's
+    /// evaluated conversations from before it. `made` is (agent, start, evaluated) by ordinal.
+    fn appointments_of(
+        &self,
+        rng: &mut Rng,
+        made: &[(usize, DateTime<Utc>, bool)],
+        first_day: DateTime<Utc>,
+        days: i64,
+    ) -> Vec<Scheduled> {
+        let mut changes = Vec::new();
         for agent in self.working_agents() {
             if !rng.chance(0.6) {
                 continue;
             }
-            let linked: Vec<usize> = self
-                .conversations
+            let start = first_day
+                + Duration::days(rng.range(1, (days - 1).max(1)))
+                + Duration::hours(rng.range(9, 16));
+            let linked: Vec<usize> = made
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.agent == agent && c.evaluation.is_some())
-                .map(|(i, _)| i)
+                .filter(|(_, (a, at, evaluated))| {
+                    *a == agent
+                        && *evaluated
+                        && *at + Duration::minutes(APPEARS_AFTER_START) < start
+                })
+                .map(|(ordinal, _)| ordinal)
                 .take(2)
                 .collect();
-            let start = self.anchor - Duration::days(rng.range(1, DAYS - 1))
-                + Duration::hours(rng.range(9, 16));
             let annotations = (0..rng.range(1, 2))
                 .map(|k| {
                     (
@@ -547,7 +777,7 @@ impl World {
                     )
                 })
                 .collect();
-            self.appointments.push(Appointment {
+            let appointment = Appointment {
                 id: rng.uuid(),
                 name: format!("Coaching: {}", self.agents[agent].first),
                 agent,
@@ -561,7 +791,13 @@ impl World {
                 },
                 conversations: linked,
                 annotations,
+            };
+            // Listed once its notes are written.
+            changes.push(Scheduled {
+                at: start + Duration::hours(1),
+                change: Change::Appointment(Box::new(appointment)),
             });
         }
+        changes
     }
 }

@@ -7,6 +7,8 @@ use chrono::{Duration, DurationRound};
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TimePasses {
+    /// Days of the scripted history to play (up to its end, the anchor).
+    pub days: i64,
     pub edit: usize,
     pub retract: usize,
     pub delete: usize,
@@ -16,6 +18,10 @@ pub struct TimePasses {
 /// Which records a "time passes" call changed.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct TimePassed {
+    /// The end of the visible history.
+    pub visible_until: DateTime<Utc>,
+    /// Transient faults the played days armed.
+    pub faults: Vec<TransientFault>,
     pub edited: Vec<String>,
     pub retracted: Vec<String>,
     pub deleted: Vec<String>,
@@ -25,9 +31,22 @@ pub struct TimePassed {
 impl World {
     /// "Time passes": edits, retracts and deletes evaluations and adds conversations, at `now`.
     pub fn time_passes(&mut self, change: &TimePasses, now: DateTime<Utc>) -> TimePassed {
+        let mut passed = TimePassed::default();
+        if change.days > 0 {
+            passed.faults = self.reveal(self.visible_until + Duration::days(change.days));
+        }
+        if change.edit + change.retract + change.delete + change.new_conversations > 0 {
+            self.edit_now(change, now, &mut passed);
+        }
+        passed.visible_until = self.visible_until;
+        passed
+    }
+
+    /// Unscripted changes at `now`: the newest visible evaluations are edited, retracted and
+    /// deleted, and conversations are added.
+    fn edit_now(&mut self, change: &TimePasses, now: DateTime<Utc>, passed: &mut TimePassed) {
         let now = now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now);
         let mut rng = self.rng.clone();
-        let mut passed = TimePassed::default();
         // Finished evaluations the demo client can see (outside the Restricted division).
         let live: Vec<usize> = (0..self.evaluations.len())
             .filter(|&i| {
@@ -43,16 +62,9 @@ impl World {
         for _ in 0..change.edit {
             let Some(i) = targets.next() else { break };
             let e = &mut self.evaluations[i];
-            if let Some(q) = e
-                .answers
-                .iter_mut()
-                .flat_map(|g| g.questions.iter_mut())
-                .find(|q| q.option.is_some())
-            {
-                q.option = Some(usize::from(q.option == Some(0)));
-            }
+            e.rescore();
             e.changed = now;
-            e.comments = Some("Re-scored after calibration.".into());
+            e.events.push(now);
             passed.edited.push(e.id.clone());
         }
         for _ in 0..change.retract {
@@ -60,6 +72,7 @@ impl World {
             let e = &mut self.evaluations[i];
             e.status = EvaluationStatus::Retracted;
             e.changed = now;
+            e.events.push(now);
             passed.retracted.push(e.id.clone());
         }
         for _ in 0..change.delete {
@@ -67,17 +80,18 @@ impl World {
             let e = &mut self.evaluations[i];
             e.deleted = true;
             e.changed = now;
+            e.events.push(now);
             passed.deleted.push(e.id.clone());
         }
         for k in 0..change.new_conversations {
-            let start = now - Duration::minutes(20) + Duration::seconds(k as i64 * 7);
-            let index = self.add_conversation(&mut rng, start, false);
+            let start =
+                now - Duration::minutes(APPEARS_AFTER_START) + Duration::seconds(k as i64 * 7);
+            let index = self.add_conversation(&mut rng, start);
             passed
                 .new_conversations
                 .push(self.conversations[index].id.clone());
         }
         self.rng = rng;
-        self.clock = now;
-        passed
+        self.clock = self.clock.max(now);
     }
 }

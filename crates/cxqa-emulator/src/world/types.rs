@@ -43,9 +43,6 @@ impl std::str::FromStr for Scale {
     }
 }
 
-/// Days of history the world holds before its anchor.
-pub const DAYS: i64 = 7;
-
 #[derive(Debug, Clone)]
 pub struct Division {
     pub id: String,
@@ -279,6 +276,13 @@ pub struct Conversation {
     pub survey: Option<usize>,
 }
 
+impl Conversation {
+    /// When the agent finished wrapping up: the conversation's last moment.
+    pub fn wrapped_up(&self) -> DateTime<Utc> {
+        self.end + chrono::Duration::milliseconds(self.acw_ms)
+    }
+}
+
 /// One answered question; `option` indexes `Question::options`.
 #[derive(Debug, Clone, Default)]
 pub struct QuestionAnswer {
@@ -310,12 +314,16 @@ pub struct Evaluation {
     pub created: DateTime<Utc>,
     pub submitted: Option<DateTime<Utc>>,
     pub changed: DateTime<Utc>,
+    /// Every moment the evaluation changed, creation first (analytics' `eventTime`).
+    pub events: Vec<DateTime<Utc>>,
     pub answers: Vec<GroupAnswer>,
     pub comments: Option<String>,
     pub agent_comments: Option<String>,
     pub agent_has_read: bool,
     pub dispute_count: u32,
     pub dispute_resolution: Option<String>,
+    /// Whether it was re-scored after it was submitted.
+    pub rescored: bool,
     pub deleted: bool,
 }
 
@@ -326,6 +334,8 @@ pub struct SurveyResponse {
     pub conversation: usize,
     pub status: SurveyStatus,
     pub partial: bool,
+    /// When the survey went to the customer.
+    pub sent: DateTime<Utc>,
     pub completed: Option<DateTime<Utc>>,
     /// 1..=5
     pub csat: Option<i64>,
@@ -344,6 +354,13 @@ pub struct Appointment {
     pub status: AppointmentStatus,
     pub conversations: Vec<usize>,
     pub annotations: Vec<(String, String, DateTime<Utc>)>,
+}
+
+impl SurveyResponse {
+    /// When the survey last changed: answered, or else sent.
+    pub fn last_event(&self) -> DateTime<Utc> {
+        self.completed.unwrap_or(self.sent)
+    }
 }
 
 /// Survey form ids (one published form).
