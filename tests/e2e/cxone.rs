@@ -127,3 +127,95 @@ async fn data_extraction_refusals_are_waited_out_and_expired_links_fail_clearly(
     let error = report.streams[0].error.clone().unwrap_or_default();
     assert!(error.contains("expired three times"), "{error}");
 }
+
+/// No QM, survey or transcript endpoint filters by skill or division: the connector applies the
+/// filters from each record's contact, so every stream keeps only the filtered contacts, and
+/// assessments carry their contact's division.
+#[tokio::test(flavor = "multi_thread")]
+async fn division_and_skill_filters_apply_to_every_stream() {
+    let emu = emulator(Faults::default()).await;
+    let streams = [
+        "interactions",
+        "assessments",
+        "feedback",
+        "surveys",
+        "transcripts",
+    ];
+    let all = tempfile::tempdir().unwrap();
+    run(&pipeline_text(&source("cxone", &emu), &streams, all.path())).await;
+    let filtered = tempfile::tempdir().unwrap();
+    let text = pipeline_text(&source("cxone", &emu), &streams, filtered.path()).replace(
+        "\nconcurrency = 4\n",
+        "\nconcurrency = 4\n[extract.filters]\ndivisions = [\"10\"]\nqueues = [\"3000\", \"3001\"]\n",
+    );
+    run(&text).await;
+
+    let contacts: std::collections::BTreeSet<String> = records(filtered.path(), "interactions")
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!contacts.is_empty());
+    for stream in ["assessments", "feedback", "surveys", "transcripts"] {
+        let (kept, everything) = (
+            records(filtered.path(), stream),
+            records(all.path(), stream),
+        );
+        assert!(
+            !kept.is_empty() && kept.len() < everything.len(),
+            "{stream}: {} of {}",
+            kept.len(),
+            everything.len()
+        );
+        for record in &kept {
+            let contact = record["interaction_id"].as_str().unwrap();
+            assert!(
+                contacts.contains(contact),
+                "{stream} {}: contact {contact}",
+                record["id"]
+            );
+        }
+    }
+    for a in records(all.path(), "assessments") {
+        assert_eq!(
+            a["division_ids"].as_array().unwrap().len(),
+            1,
+            "{}",
+            a["id"]
+        );
+    }
+}
+
+/// A transcript is the analysis CXone published (`publishedAt`): an incremental run does not
+/// download again what the store holds as published.
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_runs_skip_transcripts_stored_unchanged() {
+    let emu = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = format!(
+        "kind = \"sqlite\"\npath = \"{}\"",
+        dir.path().join("store.sqlite").display()
+    );
+    let text = crate::support::pipeline_into(&source("cxone", &emu), &["transcripts"], &sink)
+        .replace(
+            "\nconcurrency = 4\n",
+            "\nconcurrency = 4\nincremental = true\n",
+        );
+    let downloads = || -> u64 {
+        emu.stats()
+            .by_route
+            .iter()
+            .filter(|(route, _)| route.ends_with("analyzed-transcript"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let first = run(&text).await;
+    let (after_first, stored) = (downloads(), first.streams[0].written.inserted);
+    let second = run(&text).await;
+    assert!(stored > 10, "{:?}", first.streams[0]);
+    // Only the segments without a stored transcript (CXone answered 404) are asked again.
+    assert_eq!(downloads() - after_first, after_first - stored);
+    assert_eq!(
+        second.streams[0].written.inserted + second.streams[0].written.updated,
+        0
+    );
+}

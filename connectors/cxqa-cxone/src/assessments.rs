@@ -3,6 +3,7 @@
 
 use crate::extraction::Row;
 use crate::qm::*;
+use crate::scope::{Scope, Scopes};
 use chrono::{DateTime, NaiveDate, Utc};
 use cxqa_core::model::{
     AssessedGroup, AssessedQuestion, Assessment, AssessmentKind, QuestionKind, Tombstone,
@@ -10,7 +11,8 @@ use cxqa_core::model::{
 };
 use cxqa_core::score::{self, GroupInput, QuestionInput, ScoreOptions};
 use cxqa_core::source::{PageStream, Source};
-use cxqa_core::{ExtractRequest, Page, Stream, WindowIds};
+use cxqa_core::{ExtractRequest, Page, SourceError, Stream, WindowIds};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -217,13 +219,15 @@ pub fn assessments_page(chunk: &QmChunk, days: Days, request: &ExtractRequest) -
                 .map(|t| t.date_naive())
                 .filter(|d| live.contains_key(d))
                 .unwrap_or(days.from);
-            live.entry(day).or_default().insert(id);
-            if request
+            // Incremental runs deliver what changed since the high-water mark minus the
+            // look-back, and not what the store holds as it is.
+            let changed = request
                 .modified_since
-                .is_none_or(|since| modified.is_none_or(|m| m >= since))
-            {
+                .is_none_or(|since| modified.is_none_or(|m| m >= since));
+            if changed && !request.prior.holds_unchanged(&id, modified) {
                 records.push(a);
             }
+            live.entry(day).or_default().insert(id);
         }
     }
     let all_live: BTreeSet<&String> = live.values().flatten().collect();
@@ -245,11 +249,55 @@ pub fn assessments_page(chunk: &QmChunk, days: Days, request: &ExtractRequest) -
     page
 }
 
-pub struct Assessments(pub Arc<Qm>);
+pub struct Assessments {
+    pub qm: Arc<Qm>,
+    pub scopes: Arc<Scopes>,
+}
 
 impl Source<Assessment> for Assessments {
+    /// Each page's assessments take their division from their contact, and the filters apply
+    /// to the contact's agent, skill and division.
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Assessment> {
-        self.0.pages(request, assessments_page)
+        Box::pin(
+            self.qm
+                .pages(request, assessments_page)
+                .and_then(move |mut page| {
+                    async move {
+                        let scoped: Vec<Option<Assessment>> =
+                            futures::stream::iter(std::mem::take(&mut page.records))
+                                .map(|a| self.scoped(request, a).boxed())
+                                .buffered(request.concurrency.max(1))
+                                .try_collect()
+                                .await?;
+                        page.records = scoped.into_iter().flatten().collect();
+                        Ok(page)
+                    }
+                    .boxed()
+                }),
+        )
+    }
+}
+
+impl Assessments {
+    /// The assessment with its contact's division, or None when the filters leave it out.
+    async fn scoped(
+        &self,
+        request: &ExtractRequest,
+        mut a: Assessment,
+    ) -> Result<Option<Assessment>, SourceError> {
+        let contact = match &a.interaction_id {
+            Some(id) => self.scopes.of(id).await?,
+            None => None,
+        };
+        let scope = Scope {
+            agent: a.agent_id.clone(),
+            ..contact.unwrap_or_default()
+        };
+        if !scope.passes(&request.filters) {
+            return Ok(None);
+        }
+        a.division_ids = scope.division.into_iter().collect();
+        Ok(Some(a))
     }
 }
 

@@ -3,6 +3,7 @@
 //! 204 means no data. Also the by-id read surveys use to join their contact.
 
 use crate::api::{CxoneApi, NextLink, next_link};
+use crate::scope::Scope;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cxqa_core::model::{Direction, Interaction, InteractionContext, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
@@ -97,6 +98,15 @@ impl Contact {
                 Direction::Inbound
             }
         })
+    }
+
+    /// The agent, skill and division the contact belongs to.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            agent: self.agent_id.as_ref().and_then(id_text),
+            skill: self.skill_id.as_ref().and_then(id_text),
+            division: self.division_no.as_ref().and_then(id_text),
+        }
     }
 
     /// The context a survey about this contact carries.

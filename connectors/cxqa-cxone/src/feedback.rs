@@ -1,9 +1,11 @@
 //! `feedback` from the QM workflows of each chunk.
 
 use crate::qm::*;
+use crate::scope::Scopes;
 use cxqa_core::model::{Feedback, FeedbackKind};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{ExtractRequest, Page};
+use futures::{FutureExt, TryStreamExt};
 use std::sync::Arc;
 
 /// Review comments, acknowledgement and dispute resolutions from the workflow rows.
@@ -62,10 +64,38 @@ pub fn feedback_page(chunk: &QmChunk, _days: Days, request: &ExtractRequest) -> 
 }
 
 /// Feedback from the QM workflows (evaluator and agent comments, disputes).
-pub struct FeedbackItems(pub Arc<Qm>);
+pub struct FeedbackItems {
+    pub qm: Arc<Qm>,
+    pub scopes: Arc<Scopes>,
+}
 
 impl Source<Feedback> for FeedbackItems {
+    /// The filters apply to each item's contact (its agent, skill and division).
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Feedback> {
-        self.0.pages(request, feedback_page)
+        Box::pin(
+            self.qm
+                .pages(request, feedback_page)
+                .and_then(move |mut page| {
+                    async move {
+                        let mut kept = Vec::new();
+                        for item in std::mem::take(&mut page.records) {
+                            let keep = self
+                                .scopes
+                                .keep(
+                                    &request.filters,
+                                    item.interaction_id.as_deref(),
+                                    item.agent_id.as_deref(),
+                                )
+                                .await?;
+                            if keep {
+                                kept.push(item);
+                            }
+                        }
+                        page.records = kept;
+                        Ok(page)
+                    }
+                    .boxed()
+                }),
+        )
     }
 }

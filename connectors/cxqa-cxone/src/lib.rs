@@ -12,6 +12,7 @@ mod extraction;
 mod feedback;
 mod forms;
 mod qm;
+mod scope;
 mod surveys;
 mod transcripts;
 
@@ -107,6 +108,7 @@ impl CxoneConnector {
             api: api.clone(),
             page_size: config.contacts_page_size,
         });
+        let scopes = Arc::new(scope::Scopes::new(contacts.clone()));
         let qm_sweep = cxqa_core::Sweep {
             lookback: config.sweep_lookback.as_chrono(),
             every: config.sweep_every.as_chrono(),
@@ -117,8 +119,14 @@ impl CxoneConnector {
                 api: api.clone(),
                 page_size: config.agents_page_size,
             },
-            assessments: assessments::Assessments(qm.clone()),
-            feedback: feedback::FeedbackItems(qm.clone()),
+            assessments: assessments::Assessments {
+                qm: qm.clone(),
+                scopes: scopes.clone(),
+            },
+            feedback: feedback::FeedbackItems {
+                qm: qm.clone(),
+                scopes: scopes.clone(),
+            },
             forms: forms::Forms(qm, Default::default()),
             surveys: surveys::Surveys {
                 api: api.clone(),
@@ -130,6 +138,7 @@ impl CxoneConnector {
                 api: api.clone(),
                 page_size: config.segments_page_size,
                 concurrency: config.transcript_concurrency as usize,
+                scopes,
             },
             contacts,
             api,
@@ -191,7 +200,8 @@ impl Connector for CxoneConnector {
     }
 
     async fn start_run(&self) {
-        self.assessments.0.start_run().await;
+        self.assessments.qm.start_run().await;
+        self.assessments.scopes.start_run().await;
     }
 
     fn sweep(&self, stream: Stream) -> Option<cxqa_core::Sweep> {

@@ -2,7 +2,7 @@
 //! row joined to its ACD contact (the row field is a setting: unverified) for interaction context.
 
 use crate::api::CxoneApi;
-use crate::contacts::{Contacts, id_text};
+use crate::contacts::{Contact, Contacts, id_text};
 use chrono::{DateTime, SecondsFormat, Utc};
 use cxqa_core::model::{NpsCategory, Survey, SurveyAnswer};
 use cxqa_core::source::{PageStream, Source};
@@ -78,10 +78,16 @@ impl Surveys {
             return Ok(None);
         }
         let contact_id = text(&row, &self.contact_field);
-        let context = match &contact_id {
-            Some(contact) => self.contacts.by_id(contact).await?.map(|c| c.context()),
+        let contact = match &contact_id {
+            Some(contact) => self.contacts.by_id(contact).await?,
             None => None,
         };
+        // No survey endpoint filters by agent, skill or division: the contact decides.
+        let scope = contact.as_ref().map(Contact::scope).unwrap_or_default();
+        if !scope.passes(&request.filters) {
+            return Ok(None);
+        }
+        let context = contact.map(|c| c.context());
         let nps_score = number(&row, "NPS_SCORE").map(|n| n as i64);
         let category = text(&row, "NPS_CATEGORY").and_then(|c| match c.to_uppercase().as_str() {
             "PROMOTER" => Some(NpsCategory::Promoter),

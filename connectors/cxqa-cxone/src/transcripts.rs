@@ -4,6 +4,7 @@
 
 use crate::api::CxoneApi;
 use crate::contacts::{id_text, media};
+use crate::scope::Scopes;
 use chrono::{DateTime, Utc};
 use cxqa_core::model::{PiiSummary, Sentiment, SpeakerRole, Topic, Transcript, Utterance};
 use cxqa_core::source::{PageStream, Source};
@@ -13,6 +14,7 @@ use cxqa_http::Request;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 const SEGMENTS: &str = "/interaction-analytics-gateway/v2/segments/analyzed";
 const TRANSCRIPT: &str =
@@ -22,6 +24,8 @@ pub struct Transcripts {
     pub api: CxoneApi,
     pub page_size: u32,
     pub concurrency: usize,
+    /// The segments' contacts, for the agent, skill and division filters.
+    pub scopes: Arc<Scopes>,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +39,8 @@ struct SegmentPage {
 struct Segment {
     segment_id: String,
     acd_contact_id: Option<Value>,
+    /// When the analysis was published: the transcript's change time.
+    published_at: Option<String>,
     start_time: Option<String>,
     end_time: Option<String>,
     media_type: Option<String>,
@@ -134,6 +140,14 @@ impl Transcripts {
         request: &ExtractRequest,
         segment: Segment,
     ) -> Result<Option<Transcript>, SourceError> {
+        // Stored as it was last analyzed: no need to download it again.
+        let published = segment.published_at.as_deref().and_then(parse_lenient);
+        if request
+            .prior
+            .holds_unchanged(&segment.segment_id, published)
+        {
+            return Ok(None);
+        }
         let sentiment = segment
             .enlighten_sentiment_raw_score
             .map(|score| Sentiment {
@@ -152,11 +166,20 @@ impl Transcripts {
                             .map(str::to_string)
                     }),
             });
-        // Skip the transcript call when the sentiment filter already excludes it.
+        // Skip the transcript call when the sentiment filter already excludes it, or the
+        // agent, skill and division filters the segment's contact.
         if request
             .filters
             .sentiment
             .is_some_and(|f| !f.accepts(sentiment.as_ref().map(|s| s.score)))
+        {
+            return Ok(None);
+        }
+        let contact = segment.acd_contact_id.as_ref().and_then(id_text);
+        if !self
+            .scopes
+            .keep(&request.filters, contact.as_deref(), None)
+            .await?
         {
             return Ok(None);
         }
@@ -253,7 +276,7 @@ impl Transcripts {
                 .collect(),
             pii: PiiSummary::default(),
             keyword_hits: Vec::new(),
-            modified_at: None,
+            modified_at: published,
             extracted_at: cxqa_core::model::UNSTAMPED,
         };
         Ok(Some(transcript))

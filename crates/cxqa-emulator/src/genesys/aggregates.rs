@@ -114,58 +114,79 @@ impl Query {
     }
 }
 
+/// Answers an aggregates query over the facts `facts_of` finds among what the caller sees.
+fn aggregate(
+    state: &Genesys,
+    caller: &Caller,
+    body: &Value,
+    facts_of: impl Fn(&World, &Query, &dyn Fn(&Conversation) -> bool) -> Vec<Fact>,
+) -> Response {
+    let query = match Query::parse(body, "conversationStart") {
+        Ok(query) => query,
+        Err(refusal) => return bad_request(refusal),
+    };
+    let world = state.world.read().expect("world lock");
+    let sees = |c: &Conversation| visible(&world, caller, c);
+    let facts = facts_of(&world, &query, &sees);
+    query.answer(body, facts)
+}
+
+/// The dimensions every fact takes from its conversation.
+fn conversation_dimensions(world: &World, c: &Conversation) -> Vec<(&'static str, String)> {
+    vec![
+        ("conversationId", c.id.clone()),
+        (
+            "divisionId",
+            world.divisions[world.queues[c.queue].division].id.clone(),
+        ),
+        ("queueId", world.queues[c.queue].id.clone()),
+    ]
+}
+
 pub(super) async fn evaluation_aggregates(
     State(state): Shared,
     Extension(caller): Extension<Caller>,
     Json(body): Json<Value>,
 ) -> Response {
-    let query = match Query::parse(&body, "conversationStart") {
-        Ok(query) => query,
-        Err(refusal) => return bad_request(refusal),
-    };
-    let world = state.world.read().expect("world lock");
-    let facts = world
-        .evaluations
-        .iter()
-        .filter(|e| visible(&world, &caller, &world.conversations[e.conversation]))
-        .map(|e| {
-            let c = &world.conversations[e.conversation];
-            let in_interval = match query.time_dimension.as_str() {
-                "eventTime" => e.events.iter().any(|t| query.contains(*t)),
-                "evaluationCreatedDate" => query.contains(e.created),
-                "evaluationReleaseDate" => {
-                    e.released && e.submitted.is_some_and(|t| query.contains(t))
-                }
-                _ => query.contains(c.start),
-            };
-            Fact {
-                dimensions: vec![
-                    ("conversationId", c.id.clone()),
+    aggregate(&state, &caller, &body, |world, query, sees| {
+        world
+            .evaluations
+            .iter()
+            .filter(|e| sees(&world.conversations[e.conversation]))
+            .map(|e| {
+                let c = &world.conversations[e.conversation];
+                let in_interval = match query.time_dimension.as_str() {
+                    "eventTime" => e.events.iter().any(|t| query.contains(*t)),
+                    "evaluationCreatedDate" => query.contains(e.created),
+                    "evaluationReleaseDate" => {
+                        e.released && e.submitted.is_some_and(|t| query.contains(t))
+                    }
+                    _ => query.contains(c.start),
+                };
+                let mut dimensions = conversation_dimensions(world, c);
+                dimensions.extend([
                     ("evaluationId", e.id.clone()),
-                    (
-                        "divisionId",
-                        world.divisions[world.queues[c.queue].division].id.clone(),
-                    ),
-                    ("queueId", world.queues[c.queue].id.clone()),
                     ("userId", world.agents[e.agent].id.clone()),
                     ("evaluatorId", world.agents[e.evaluator].id.clone()),
                     ("formId", world.forms[e.form].versions[e.version].id.clone()),
                     ("contextId", world.forms[e.form].context_id.clone()),
-                ],
-                in_interval,
-                metrics: vec![
-                    ("nEvaluations", i64::from(!e.deleted), 0),
-                    ("nEvaluationsDeleted", i64::from(e.deleted), 0),
-                    (
-                        "nEvaluationsRescored",
-                        i64::from(e.rescored && !e.deleted),
-                        0,
-                    ),
-                ],
-            }
-        })
-        .collect();
-    query.answer(&body, facts)
+                ]);
+                Fact {
+                    dimensions,
+                    in_interval,
+                    metrics: vec![
+                        ("nEvaluations", i64::from(!e.deleted), 0),
+                        ("nEvaluationsDeleted", i64::from(e.deleted), 0),
+                        (
+                            "nEvaluationsRescored",
+                            i64::from(e.rescored && !e.deleted),
+                            0,
+                        ),
+                    ],
+                }
+            })
+            .collect()
+    })
 }
 
 pub(super) async fn survey_aggregates(
@@ -173,54 +194,46 @@ pub(super) async fn survey_aggregates(
     Extension(caller): Extension<Caller>,
     Json(body): Json<Value>,
 ) -> Response {
-    let query = match Query::parse(&body, "conversationStart") {
-        Ok(query) => query,
-        Err(refusal) => return bad_request(refusal),
-    };
-    let world = state.world.read().expect("world lock");
-    let facts = world
-        .surveys
-        .iter()
-        .filter(|s| visible(&world, &caller, &world.conversations[s.conversation]))
-        .map(|s| {
-            let c = &world.conversations[s.conversation];
-            let in_interval = match query.time_dimension.as_str() {
-                "eventTime" => {
-                    query.contains(s.sent) || s.completed.is_some_and(|t| query.contains(t))
-                }
-                "surveyCreatedDate" => query.contains(s.sent),
-                _ => query.contains(c.start),
-            };
-            let score = s.csat.map(|v| (v - 1) * 25);
-            Fact {
-                dimensions: vec![
-                    ("conversationId", c.id.clone()),
+    aggregate(&state, &caller, &body, |world, query, sees| {
+        world
+            .surveys
+            .iter()
+            .filter(|s| sees(&world.conversations[s.conversation]))
+            .map(|s| {
+                let c = &world.conversations[s.conversation];
+                let in_interval = match query.time_dimension.as_str() {
+                    "eventTime" => {
+                        query.contains(s.sent) || s.completed.is_some_and(|t| query.contains(t))
+                    }
+                    "surveyCreatedDate" => query.contains(s.sent),
+                    _ => query.contains(c.start),
+                };
+                let score = s.csat.map(|v| (v - 1) * 25);
+                let mut dimensions = conversation_dimensions(world, c);
+                dimensions.extend([
                     ("surveyId", s.id.clone()),
-                    (
-                        "divisionId",
-                        world.divisions[world.queues[c.queue].division].id.clone(),
-                    ),
-                    ("queueId", world.queues[c.queue].id.clone()),
                     ("userId", world.agents[c.agent].id.clone()),
                     ("surveyStatus", survey_status(s.status).to_string()),
-                ],
-                in_interval,
-                metrics: vec![
-                    ("nSurveysSent", 1, 0),
-                    ("nSurveyResponses", i64::from(score.is_some()), 0),
-                    (
-                        "nSurveysExpired",
-                        i64::from(s.status == SurveyStatus::Expired),
-                        0,
-                    ),
-                    (
-                        "oSurveyTotalScore",
-                        i64::from(score.is_some()),
-                        score.unwrap_or(0),
-                    ),
-                ],
-            }
-        })
-        .collect();
-    query.answer(&body, facts)
+                ]);
+                Fact {
+                    dimensions,
+                    in_interval,
+                    metrics: vec![
+                        ("nSurveysSent", 1, 0),
+                        ("nSurveyResponses", i64::from(score.is_some()), 0),
+                        (
+                            "nSurveysExpired",
+                            i64::from(s.status == SurveyStatus::Expired),
+                            0,
+                        ),
+                        (
+                            "oSurveyTotalScore",
+                            i64::from(score.is_some()),
+                            score.unwrap_or(0),
+                        ),
+                    ],
+                }
+            })
+            .collect()
+    })
 }
