@@ -184,38 +184,3 @@ async fn division_and_skill_filters_apply_to_every_stream() {
         );
     }
 }
-
-/// A transcript is the analysis CXone published (`publishedAt`): an incremental run does not
-/// download again what the store holds as published.
-#[tokio::test(flavor = "multi_thread")]
-async fn incremental_runs_skip_transcripts_stored_unchanged() {
-    let emu = emulator(Faults::default()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let sink = format!(
-        "kind = \"sqlite\"\npath = \"{}\"",
-        dir.path().join("store.sqlite").display()
-    );
-    let text = crate::support::pipeline_into(&source("cxone", &emu), &["transcripts"], &sink)
-        .replace(
-            "\nconcurrency = 4\n",
-            "\nconcurrency = 4\nincremental = true\n",
-        );
-    let downloads = || -> u64 {
-        emu.stats()
-            .by_route
-            .iter()
-            .filter(|(route, _)| route.ends_with("analyzed-transcript"))
-            .map(|(_, n)| n)
-            .sum()
-    };
-    let first = run(&text).await;
-    let (after_first, stored) = (downloads(), first.streams[0].written.inserted);
-    let second = run(&text).await;
-    assert!(stored > 10, "{:?}", first.streams[0]);
-    // Only the segments without a stored transcript (CXone answered 404) are asked again.
-    assert_eq!(downloads() - after_first, after_first - stored);
-    assert_eq!(
-        second.streams[0].written.inserted + second.streams[0].written.updated,
-        0
-    );
-}

@@ -103,6 +103,11 @@ fn decode<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A transcript's id: its conversation's and communication's.
+fn transcript_id(conversation_id: &str, communication: &str) -> String {
+    format!("{conversation_id}:{communication}")
+}
+
 impl Transcripts {
     /// The transcript of one conversation, or None when it was not analyzed or is filtered out.
     async fn transcript(
@@ -111,6 +116,21 @@ impl Transcripts {
         c: &Conversation,
     ) -> Result<Option<Transcript>, SourceError> {
         let cid = &c.conversation_id;
+        let Some(communication) = c
+            .agents()
+            .flat_map(|p| &p.sessions)
+            .find_map(|s| s.session_id.clone())
+        else {
+            return Ok(None);
+        };
+        // Genesys names no analysis time; a transcript is made once the conversation is over,
+        // so its end versions it: one stored with that end is not asked for again.
+        if request
+            .prior
+            .holds_unchanged(&transcript_id(cid, &communication), c.conversation_end)
+        {
+            return Ok(None);
+        }
         let metrics = self
             .api
             .get(
@@ -133,13 +153,6 @@ impl Transcripts {
         if request.filters.sentiment.is_some_and(|f| !f.accepts(score)) {
             return Ok(None);
         }
-        let Some(communication) = c
-            .agents()
-            .flat_map(|p| &p.sessions)
-            .find_map(|s| s.session_id.clone())
-        else {
-            return Ok(None);
-        };
         let Some(document) = self.document(cid, &communication).await? else {
             return Ok(None);
         };
@@ -283,7 +296,7 @@ fn to_transcript(
     }
     Transcript {
         vendor: crate::VENDOR.into(),
-        id: format!("{}:{communication}", c.conversation_id),
+        id: transcript_id(&c.conversation_id, communication),
         interaction_id: Some(c.conversation_id.clone()),
         communication_id: Some(communication.to_string()),
         agent_id,
@@ -302,7 +315,7 @@ fn to_transcript(
         utterances,
         topics,
         keyword_hits: Vec::new(),
-        modified_at: None,
+        modified_at: c.conversation_end,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
