@@ -57,7 +57,8 @@ impl Store {
                 }
                 let size: i64 = conn
                     .query_row(
-                        "SELECT coalesce(sum(length(state)), 0) FROM cxqa_state WHERE vendor = ?1",
+                        "SELECT (SELECT coalesce(sum(length(state)), 0) FROM cxqa_state WHERE vendor = ?1)
+                              + (SELECT coalesce(sum(length(ids)), 0) FROM cxqa_known_ids WHERE vendor = ?1)",
                         [vendor],
                         |r| r.get(0),
                     )
@@ -84,7 +85,8 @@ impl Store {
                 }
                 let size: i64 = client
                     .query_one(
-                        &format!("SELECT coalesce(sum(length(state::text)), 0)::bigint FROM \"{schema}\".cxqa_state WHERE vendor = $1"),
+                        &format!("SELECT ((SELECT coalesce(sum(length(state::text)), 0) FROM \"{schema}\".cxqa_state WHERE vendor = $1)
+                                        + (SELECT coalesce(sum(length(ids)), 0) FROM \"{schema}\".cxqa_known_ids WHERE vendor = $1))::bigint"),
                         &[&vendor],
                     )
                     .await

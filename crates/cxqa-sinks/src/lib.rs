@@ -10,6 +10,7 @@ mod sqlite;
 mod state_file;
 pub mod upsert;
 mod webhook;
+mod windows;
 
 pub use csv::CsvSink;
 pub use jsonl::JsonlSink;

@@ -3,6 +3,7 @@
 
 use crate::columns::columns;
 use crate::upsert::{Action, Stored, decide};
+use crate::windows::{self, WrittenWindows, without_windows};
 use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use tokio_postgres::{Client, NoTls};
 pub struct PostgresSink {
     client: Client,
     schema: String,
+    windows: WrittenWindows,
 }
 
 fn pg_error(err: tokio_postgres::Error) -> SinkError {
@@ -40,6 +42,7 @@ impl PostgresSink {
         let sink = PostgresSink {
             client,
             schema: schema.to_string(),
+            windows: WrittenWindows::default(),
         };
         sink.create().await?;
         Ok(sink)
@@ -55,7 +58,11 @@ impl PostgresSink {
              CREATE TABLE IF NOT EXISTS {schema}.cxqa_state (
                 pipeline text NOT NULL, vendor text NOT NULL, stream text NOT NULL,
                 state jsonb NOT NULL, updated_at timestamptz NOT NULL,
-                PRIMARY KEY (pipeline, vendor, stream));",
+                PRIMARY KEY (pipeline, vendor, stream));
+             CREATE TABLE IF NOT EXISTS {schema}.cxqa_known_ids (
+                pipeline text NOT NULL, vendor text NOT NULL, stream text NOT NULL,
+                window_key text NOT NULL, ids text NOT NULL,
+                PRIMARY KEY (pipeline, vendor, stream, window_key));",
             schema = quote(&self.schema)
         );
         for stream in Stream::ALL {
@@ -87,15 +94,30 @@ impl Sink for PostgresSink {
             )
             .await
             .map_err(pg_error)?;
-        match row {
-            None => Ok(StreamState::default()),
-            Some(row) => serde_json::from_value(row.get::<_, serde_json::Value>(0)).map_err(|e| {
-                SinkError::CorruptState {
-                    path: "postgres cxqa_state".into(),
-                    detail: e.to_string(),
-                }
-            }),
-        }
+        let mut state: StreamState = match row {
+            None => StreamState::default(),
+            Some(row) => {
+                serde_json::from_value(row.get::<_, serde_json::Value>(0)).map_err(|e| {
+                    SinkError::CorruptState {
+                        path: "postgres cxqa_state".into(),
+                        detail: e.to_string(),
+                    }
+                })?
+            }
+        };
+        let rows = self
+            .client
+            .query(
+                &format!("SELECT window_key, ids FROM {}.cxqa_known_ids WHERE pipeline = $1 AND vendor = $2 AND stream = $3", quote(&self.schema)),
+                &[&key.pipeline, &key.vendor, &key.stream.as_str()],
+            )
+            .await
+            .map_err(pg_error)?;
+        let stored = windows::decode(rows.iter().map(|r| (r.get(0), r.get(1))));
+        self.windows.loaded(key, &stored);
+        // A state written before windows had rows keeps its ids; the next commit moves them.
+        state.known_ids.extend(stored);
+        Ok(state)
     }
 
     async fn stored_versions(
@@ -203,18 +225,50 @@ impl Sink for PostgresSink {
                     .map_err(pg_error)?;
             }
         }
-        let state =
-            serde_json::to_value(&batch.state).map_err(|e| SinkError::Encode(e.to_string()))?;
+        let key = &batch.key;
+        let stream = key.stream.as_str();
+        let windows_table = format!("{}.cxqa_known_ids", quote(&self.schema));
+        let changes = self.windows.changes(key, &batch.state);
+        if changes.replace_all {
+            tx.execute(
+                &format!("DELETE FROM {windows_table} WHERE pipeline = $1 AND vendor = $2 AND stream = $3"),
+                &[&key.pipeline, &key.vendor, &stream],
+            )
+            .await
+            .map_err(pg_error)?;
+        }
+        for window in &changes.delete {
+            tx.execute(
+                &format!("DELETE FROM {windows_table} WHERE pipeline = $1 AND vendor = $2 AND stream = $3 AND window_key = $4"),
+                &[&key.pipeline, &key.vendor, &stream, window],
+            )
+            .await
+            .map_err(pg_error)?;
+        }
+        for (window, ids) in &changes.write {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {windows_table} (pipeline, vendor, stream, window_key, ids) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (pipeline, vendor, stream, window_key) DO UPDATE SET ids = $5"
+                ),
+                &[&key.pipeline, &key.vendor, &stream, window, ids],
+            )
+            .await
+            .map_err(pg_error)?;
+        }
+        let state = serde_json::to_value(without_windows(&batch.state))
+            .map_err(|e| SinkError::Encode(e.to_string()))?;
         tx.execute(
             &format!(
                 "INSERT INTO {state_table} (pipeline, vendor, stream, state, updated_at) VALUES ($1, $2, $3, $4, now())
                  ON CONFLICT (pipeline, vendor, stream) DO UPDATE SET state = $4, updated_at = now()"
             ),
-            &[&batch.key.pipeline, &batch.key.vendor, &batch.key.stream.as_str(), &state],
+            &[&key.pipeline, &key.vendor, &stream, &state],
         )
         .await
         .map_err(pg_error)?;
         tx.commit().await.map_err(pg_error)?;
+        self.windows.committed(key, &batch.state);
         Ok(stats)
     }
 

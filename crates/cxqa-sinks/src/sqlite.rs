@@ -4,6 +4,7 @@
 
 use crate::columns::{NAMES, columns};
 use crate::upsert::{Action, Stored, decide};
+use crate::windows::{self, WrittenWindows, without_windows};
 use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 pub struct SqliteSink {
     path: PathBuf,
     conn: Connection,
+    windows: WrittenWindows,
 }
 
 fn db_error(path: &Path, err: rusqlite::Error) -> SinkError {
@@ -49,13 +51,21 @@ impl SqliteSink {
              CREATE TABLE IF NOT EXISTS cxqa_state (
                 pipeline TEXT NOT NULL, vendor TEXT NOT NULL, stream TEXT NOT NULL,
                 state TEXT NOT NULL, updated_at TEXT NOT NULL,
-                PRIMARY KEY (pipeline, vendor, stream));",
+                PRIMARY KEY (pipeline, vendor, stream));
+             CREATE TABLE IF NOT EXISTS cxqa_known_ids (
+                pipeline TEXT NOT NULL, vendor TEXT NOT NULL, stream TEXT NOT NULL,
+                window_key TEXT NOT NULL, ids TEXT NOT NULL,
+                PRIMARY KEY (pipeline, vendor, stream, window_key));",
         );
         for stream in Stream::ALL {
             ddl.push_str(&table_sql(stream));
         }
         conn.execute_batch(&ddl).map_err(|e| db_error(&path, e))?;
-        Ok(SqliteSink { path, conn })
+        Ok(SqliteSink {
+            path,
+            conn,
+            windows: WrittenWindows::default(),
+        })
     }
 
     fn write(&mut self, batch: Batch) -> Result<WriteStats, rusqlite::Error> {
@@ -136,18 +146,41 @@ impl SqliteSink {
                 stats.tombstoned += cascaded as u64;
             }
         }
+        let key = &batch.key;
+        let stream = key.stream.as_str();
+        let changes = self.windows.changes(key, &batch.state);
+        if changes.replace_all {
+            tx.execute(
+                "DELETE FROM cxqa_known_ids WHERE pipeline = ?1 AND vendor = ?2 AND stream = ?3",
+                params![key.pipeline, key.vendor, stream],
+            )?;
+        }
+        for window in &changes.delete {
+            tx.execute(
+                "DELETE FROM cxqa_known_ids WHERE pipeline = ?1 AND vendor = ?2 AND stream = ?3 AND window_key = ?4",
+                params![key.pipeline, key.vendor, stream, window],
+            )?;
+        }
+        for (window, ids) in &changes.write {
+            tx.execute(
+                "INSERT INTO cxqa_known_ids (pipeline, vendor, stream, window_key, ids) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (pipeline, vendor, stream, window_key) DO UPDATE SET ids = ?5",
+                params![key.pipeline, key.vendor, stream, window, ids],
+            )?;
+        }
         tx.execute(
             "INSERT INTO cxqa_state (pipeline, vendor, stream, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (pipeline, vendor, stream) DO UPDATE SET state = ?4, updated_at = ?5",
             params![
-                batch.key.pipeline,
-                batch.key.vendor,
-                batch.key.stream.as_str(),
-                serde_json::to_string(&batch.state).unwrap_or_default(),
+                key.pipeline,
+                key.vendor,
+                stream,
+                serde_json::to_string(&without_windows(&batch.state)).unwrap_or_default(),
                 Utc::now().to_rfc3339()
             ],
         )?;
         tx.commit()?;
+        self.windows.committed(key, &batch.state);
         Ok(stats)
     }
 }
@@ -164,13 +197,32 @@ impl Sink for SqliteSink {
             )
             .optional()
             .map_err(|e| db_error(&self.path, e))?;
-        match text {
-            None => Ok(StreamState::default()),
+        let mut state: StreamState = match text {
+            None => StreamState::default(),
             Some(text) => serde_json::from_str(&text).map_err(|e| SinkError::CorruptState {
                 path: format!("{} (cxqa_state)", self.path.display()),
                 detail: e.to_string(),
-            }),
-        }
+            })?,
+        };
+        let rows = self
+            .conn
+            .prepare(
+                "SELECT window_key, ids FROM cxqa_known_ids WHERE pipeline = ?1 AND vendor = ?2 AND stream = ?3",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_map(
+                        params![key.pipeline, key.vendor, key.stream.as_str()],
+                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+                    )?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        let stored = windows::decode(rows);
+        self.windows.loaded(key, &stored);
+        // A state written before windows had rows keeps its ids; the next commit moves them.
+        state.known_ids.extend(stored);
+        Ok(state)
     }
 
     async fn stored_versions(

@@ -144,6 +144,23 @@ async fn conformance(sink: &mut dyn Sink, rows: impl AsyncFn() -> Vec<Row>) {
         sink.load_state(&key(Stream::Surveys)).await.unwrap(),
         StreamState::default()
     );
+    // Remembered ids are stored by window: a commit rewrites the windows it changed and drops
+    // the ones pruned, and they all come back.
+    let day = |d: &str, ids: &[&str]| {
+        (
+            d.to_string(),
+            ids.iter()
+                .map(|i| i.to_string())
+                .collect::<std::collections::BTreeSet<_>>(),
+        )
+    };
+    let mut windowed = batch(vec![], vec![], 4);
+    windowed.state.known_ids = [day("2026-11-01", &["a"]), day("2026-11-02", &["b"])].into();
+    sink.commit(windowed.clone()).await.unwrap();
+    windowed.state.known_ids = [day("2026-11-02", &["b", "c"]), day("2026-11-03", &["d"])].into();
+    sink.commit(windowed.clone()).await.unwrap();
+    let state = sink.load_state(&key(Stream::Assessments)).await.unwrap();
+    assert_eq!(state.known_ids, windowed.state.known_ids);
 }
 
 #[tokio::test]
