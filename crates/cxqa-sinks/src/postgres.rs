@@ -3,7 +3,7 @@
 
 use crate::columns::columns;
 use crate::upsert::{Action, Stored, decide};
-use crate::windows::{self, WrittenWindows, without_windows};
+use crate::windows::{WrittenWindows, without_windows};
 use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -113,10 +113,8 @@ impl Sink for PostgresSink {
             )
             .await
             .map_err(pg_error)?;
-        let stored = windows::decode(rows.iter().map(|r| (r.get(0), r.get(1))));
-        self.windows.loaded(key, &stored);
-        // A state written before windows had rows keeps its ids; the next commit moves them.
-        state.known_ids.extend(stored);
+        self.windows
+            .restore(key, &mut state, rows.iter().map(|r| (r.get(0), r.get(1))));
         Ok(state)
     }
 

@@ -4,7 +4,7 @@
 
 use crate::columns::{NAMES, columns};
 use crate::upsert::{Action, Stored, decide};
-use crate::windows::{self, WrittenWindows, without_windows};
+use crate::windows::{WrittenWindows, without_windows};
 use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -218,10 +218,7 @@ impl Sink for SqliteSink {
                     .collect::<Result<Vec<_>, _>>()
             })
             .map_err(|e| db_error(&self.path, e))?;
-        let stored = windows::decode(rows);
-        self.windows.loaded(key, &stored);
-        // A state written before windows had rows keeps its ids; the next commit moves them.
-        state.known_ids.extend(stored);
+        self.windows.restore(key, &mut state, rows);
         Ok(state)
     }
 

@@ -30,9 +30,17 @@ fn slot(key: &StateKey) -> String {
 }
 
 impl WrittenWindows {
-    /// The rows read for a key (at load).
-    pub fn loaded(&mut self, key: &StateKey, windows: &Windows) {
-        self.0.insert(slot(key), windows.clone());
+    /// Reads a key's window rows into `state` and remembers them. A state written before
+    /// windows had rows keeps the ids it carries; the next commit moves them into rows.
+    pub fn restore(
+        &mut self,
+        key: &StateKey,
+        state: &mut StreamState,
+        rows: impl IntoIterator<Item = (String, String)>,
+    ) {
+        let stored = decode(rows);
+        self.0.insert(slot(key), stored.clone());
+        state.known_ids.extend(stored);
     }
 
     /// What to write for `state`'s windows against what the rows hold.
@@ -80,7 +88,7 @@ pub(crate) fn without_windows(state: &StreamState) -> StreamState {
 }
 
 /// Rows read back into windows; a window that does not decode is left out (it is re-extracted).
-pub(crate) fn decode(rows: impl IntoIterator<Item = (String, String)>) -> Windows {
+fn decode(rows: impl IntoIterator<Item = (String, String)>) -> Windows {
     rows.into_iter()
         .filter_map(|(window, ids)| Some((window, serde_json::from_str(&ids).ok()?)))
         .collect()
