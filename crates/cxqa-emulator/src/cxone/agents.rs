@@ -2,8 +2,17 @@
 
 use super::*;
 
-pub(super) async fn agents(State(state): Shared, RawQuery(raw): RawQuery) -> Response {
+pub(super) async fn agents(
+    State(state): Shared,
+    Path(version): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let params = Params::parse(raw.as_deref());
+    // `fields` names the fields each agent carries (case as the client writes it).
+    let fields: Vec<String> = params
+        .get("fields")
+        .map(|f| f.split(',').map(|x| x.trim().to_lowercase()).collect())
+        .unwrap_or_default();
     let world = state.world.read().expect("world lock");
     let since = params.time("updateSince");
     let active = params
@@ -30,6 +39,9 @@ pub(super) async fn agents(State(state): Shared, RawQuery(raw): RawQuery) -> Res
             if a.state != AgentState::Active {
                 row["inactiveDate"] = json!(ts(a.modified));
             }
+            if let (false, Some(object)) = (fields.is_empty(), row.as_object_mut()) {
+                object.retain(|key, _| fields.contains(&key.to_lowercase()));
+            }
             row
         })
         .collect();
@@ -45,7 +57,7 @@ pub(super) async fn agents(State(state): Shared, RawQuery(raw): RawQuery) -> Res
         pairs.push(("top".into(), top.to_string()));
         pairs.push(("skip".into(), (skip + top).to_string()));
         links["next"] = json!(format!(
-            "{}/incontactapi/services/v34.0/agents?{}",
+            "{}/incontactapi/services/{version}/agents?{}",
             base(&state),
             crate::http_util::encode_query(&pairs)
         ));

@@ -42,8 +42,13 @@ pub(super) fn contact_json(world: &World, c: &Conversation) -> Value {
     })
 }
 
-pub(super) async fn completed_contacts(State(state): Shared, RawQuery(raw): RawQuery) -> Response {
+pub(super) async fn completed_contacts(
+    State(state): Shared,
+    Path(version): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let params = Params::parse(raw.as_deref());
+    let agent = params.get("agentId");
     let world = state.world.read().expect("world lock");
     let (start, end, since) = (
         params.time("startDate"),
@@ -55,6 +60,7 @@ pub(super) async fn completed_contacts(State(state): Shared, RawQuery(raw): RawQ
         .iter()
         .filter(|c| start.is_none_or(|s| c.start >= s) && end.is_none_or(|e| c.start < e))
         .filter(|c| since.is_none_or(|s| last_update(c) >= s))
+        .filter(|c| agent.is_none_or(|a| world.agents[c.agent].number.to_string() == a))
         .collect();
     rows.sort_by_key(|c| (last_update(c), c.contact_id));
     if params
@@ -79,7 +85,7 @@ pub(super) async fn completed_contacts(State(state): Shared, RawQuery(raw): RawQ
         pairs.push(("top".into(), top.to_string()));
         pairs.push(("skip".into(), s.to_string()));
         format!(
-            "{}/incontactapi/services/v34.0/contacts/completed?{}",
+            "{}/incontactapi/services/{version}/contacts/completed?{}",
             base(&state),
             crate::http_util::encode_query(&pairs)
         )

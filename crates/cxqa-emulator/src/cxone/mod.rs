@@ -94,10 +94,44 @@ impl std::ops::Deref for Cxone {
 
 type Shared = State<Arc<Cxone>>;
 
-const ACD: [&str; 2] = [
-    "/incontactapi/services/{version}",
-    "/inContactAPI/services/{version}",
-];
+/// The ACD, Reporting and Admin APIs; the path is case-insensitive at CXone (`inContactAPI`,
+/// `INCONTACTAPI`, …), which [`case_insensitive_api`] gives every spelling.
+const ACD: &str = "/incontactapi/services/{version}";
+
+/// The path with its ACD prefix spelled as the routes are, when it is another spelling of it.
+fn canonical_acd_path(path: &str) -> Option<String> {
+    const PREFIX: &str = "/incontactapi/";
+    let head = path.get(..PREFIX.len())?;
+    (head.eq_ignore_ascii_case(PREFIX) && head != PREFIX)
+        .then(|| format!("{PREFIX}{}", &path[PREFIX.len()..]))
+}
+
+/// Answers a request whose ACD prefix is spelled otherwise by routing it again as spelled in
+/// the routes; anything else is not found.
+fn case_insensitive_api(routes: Router) -> Router {
+    let again = routes.clone();
+    routes.fallback(move |mut request: axum::extract::Request| {
+        let again = again.clone();
+        async move {
+            let Some(path) = canonical_acd_path(request.uri().path()) else {
+                return StatusCode::NOT_FOUND.into_response();
+            };
+            let query = request
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            match format!("{path}{query}").parse() {
+                Ok(uri) => *request.uri_mut() = uri,
+                Err(_) => return StatusCode::NOT_FOUND.into_response(),
+            }
+            match tower::ServiceExt::oneshot(again, request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    })
+}
 
 pub fn router(app: Arc<AppState>) -> Router {
     let state = Arc::new(Cxone {
@@ -118,29 +152,29 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(analyzed_transcript),
         )
         .route("/survey-data/v1.0/feedback/search", post(feedback_search));
-    for prefix in ACD {
-        api = api
-            .route(
-                &format!("{prefix}/contacts/completed"),
-                get(completed_contacts),
-            )
-            .route(
-                &format!("{prefix}/contacts/{{contact_id}}"),
-                get(contact_by_id),
-            )
-            .route(&format!("{prefix}/agents"), get(agents));
-    }
-    let api = api.route_layer(axum::middleware::from_fn_with_state((app, &WIRE), gate));
-    Router::new()
+    api = api
         .route(
-            "/.well-known/openid-configuration",
-            get(openid_configuration),
+            &format!("{ACD}/contacts/completed"),
+            get(completed_contacts),
         )
-        .route("/.well-known/cxone-configuration", get(cxone_configuration))
-        .route("/auth/token", post(token))
-        .route("/de-files/{key}", get(download))
-        .merge(api)
-        .with_state(state)
+        .route(
+            &format!("{ACD}/contacts/{{contact_id}}"),
+            get(contact_by_id),
+        )
+        .route(&format!("{ACD}/agents"), get(agents));
+    let api = api.route_layer(axum::middleware::from_fn_with_state((app, &WIRE), gate));
+    case_insensitive_api(
+        Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(openid_configuration),
+            )
+            .route("/.well-known/cxone-configuration", get(cxone_configuration))
+            .route("/auth/token", post(token))
+            .route("/de-files/{key}", get(download))
+            .merge(api)
+            .with_state(state),
+    )
 }
 
 fn base(state: &AppState) -> String {

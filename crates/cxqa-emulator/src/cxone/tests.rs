@@ -230,3 +230,60 @@ async fn cxone_same_seed_serves_byte_identical_responses() {
     let b = emulator(Faults::default()).await;
     assert_same_bytes(&sample(&a).await, &sample(&b).await);
 }
+
+/// Reference §1: the ACD path is case-insensitive (`inContactAPI` is what NICE's own clients
+/// write); §7: `_links` keep the version asked for, and `agentId` narrows completed contacts;
+/// §8: `fields` narrows what each agent carries.
+#[tokio::test]
+async fn cxone_acd_paths_ignore_case_links_keep_the_version_and_filters_apply() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("cxone");
+    let token = access_token(&http, base).await;
+    let anchor = crate::tests::anchor();
+    let window = format!(
+        "startDate={}&endDate={}",
+        ts(anchor - Duration::days(7)),
+        ts(anchor)
+    );
+    let agent = {
+        let world = emu.state.world.read().unwrap();
+        world.agents[world.conversations[0].agent].number
+    };
+    for spelling in ["incontactapi", "inContactAPI", "INCONTACTAPI"] {
+        let url = format!(
+            "{base}/{spelling}/services/v21.0/contacts/completed?{window}&agentId={agent}&top=2"
+        );
+        let (status, page) = get_json(&http, &url, &token).await;
+        assert_eq!(status, 200, "{spelling}");
+        let contacts = page["completedContacts"].as_array().unwrap();
+        assert!(!contacts.is_empty());
+        assert!(contacts.iter().all(|c| c["agentId"] == agent), "{spelling}");
+        let next = page["_links"]["next"].as_str().unwrap();
+        assert!(next.contains("/services/v21.0/"), "{next}");
+    }
+    let (status, _) = get_json(
+        &http,
+        &format!("{base}/incontact/services/v34.0/agents"),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "only the ACD prefix is case-insensitive, not any path"
+    );
+
+    let url = format!("{base}/InContactAPI/services/v23.0/agents?fields=agentId,firstName&top=3");
+    let (status, page) = get_json(&http, &url, &token).await;
+    assert_eq!(status, 200);
+    for a in page["agents"].as_array().unwrap() {
+        let keys: Vec<&String> = a.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["agentId", "firstName"], "{a}");
+    }
+    assert!(
+        page["_links"]["next"]
+            .as_str()
+            .unwrap()
+            .contains("/services/v23.0/agents")
+    );
+}
