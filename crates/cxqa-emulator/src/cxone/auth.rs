@@ -82,20 +82,33 @@ pub(super) async fn token(State(state): Shared, headers: HeaderMap, body: String
             .into_response()
     };
     let client = crate::http_util::client_credentials(&headers, &form);
-    if client != Some((DEMO.client_id.to_string(), DEMO.client_secret.to_string())) {
-        return refuse("invalid_client", "Client authentication failed");
-    }
+    let authenticated =
+        client == Some((DEMO.client_id.to_string(), DEMO.client_secret.to_string()));
     match field("grant_type").as_deref() {
         Some("password") => {
+            if !authenticated {
+                return refuse("invalid_client", "Client authentication failed");
+            }
             if field("username").as_deref() != Some(DEMO.access_key_id)
                 || field("password").as_deref() != Some(DEMO.access_key_secret)
             {
                 return refuse("invalid_grant", "Invalid access key");
             }
         }
+        // Reference §2: `grant_type=refresh_token&client_id=…&refresh_token=…`; the client
+        // may also authenticate as for the password grant.
         Some("refresh_token") => {
-            let valid = field("refresh_token").is_some_and(|t| state.authenticate(&t).is_ok());
-            if !valid {
+            if !authenticated && field("client_id").as_deref() != Some(DEMO.client_id) {
+                return refuse("invalid_client", "Client authentication failed");
+            }
+            let known = field("refresh_token").is_some_and(|t| {
+                state
+                    .refresh_tokens
+                    .lock()
+                    .expect("refresh tokens lock")
+                    .contains(&t)
+            });
+            if !known {
                 return refuse("invalid_grant", "Invalid refresh token");
             }
         }
@@ -105,12 +118,31 @@ pub(super) async fn token(State(state): Shared, headers: HeaderMap, body: String
         }
     }
     let (access_token, expires_in) = state.issue_token(DEMO.client_id, "cx");
-    let (refresh_token, _) = state.issue_token(DEMO.client_id, "cxr");
-    let tenant = state.world.read().expect("world lock").tenant_id.clone();
+    let refresh_token = format!("cxr-{}", state.next_id());
+    state
+        .refresh_tokens
+        .lock()
+        .expect("refresh tokens lock")
+        .insert(refresh_token.clone());
+    // The access key belongs to the first supervisor: the id_token names that user.
+    let (tenant, user) = {
+        let world = state.world.read().expect("world lock");
+        let owner = world
+            .agents
+            .iter()
+            .find(|a| a.supervisor)
+            .or(world.agents.first());
+        (
+            world.tenant_id.clone(),
+            owner.map(|a| (a.id.clone(), a.first, a.last)),
+        )
+    };
+    let (user_id, first, last) = user.unwrap_or_default();
     let now = Utc::now().timestamp();
     let claims = json!({
-        "iss": base(&state), "sub": "user:emulated-api-user", "aud": DEMO.client_id, "iat": now, "exp": now + expires_in as i64,
-        "tenantId": tenant, "icBUId": 4_600_001, "icClusterId": "E32", "area": "na1", "name": "API User", "tenant": "acme"
+        "iss": base(&state), "sub": format!("user:{user_id}"), "aud": DEMO.client_id, "iat": now, "exp": now + expires_in as i64,
+        "tenantId": tenant, "icBUId": 4_600_001, "icClusterId": "E32", "area": "na1", "tenant": "acme",
+        "userId": user_id, "name": format!("{first} {last}"), "given_name": first, "family_name": last
     });
     Json(json!({
         "access_token": access_token, "token_type": "Bearer", "expires_in": expires_in,

@@ -83,6 +83,8 @@ pub(crate) struct Cxone {
     last_extraction_call: Mutex<Option<Instant>>,
     /// Download token → (job id, issued at).
     downloads: Mutex<HashMap<String, (String, Instant)>>,
+    /// Refresh tokens issued: they renew a token and are no bearer token themselves.
+    refresh_tokens: Mutex<std::collections::HashSet<String>>,
 }
 
 impl std::ops::Deref for Cxone {
@@ -139,6 +141,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         extraction_jobs: Mutex::new(Vec::new()),
         last_extraction_call: Mutex::new(None),
         downloads: Mutex::new(HashMap::new()),
+        refresh_tokens: Mutex::new(std::collections::HashSet::new()),
     });
     let mut api = Router::new()
         .route("/data-extraction/v1/jobs", post(create_job).get(list_jobs))

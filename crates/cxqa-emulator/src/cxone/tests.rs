@@ -287,3 +287,59 @@ async fn cxone_acd_paths_ignore_case_links_keep_the_version_and_filters_apply() 
             .contains("/services/v23.0/agents")
     );
 }
+
+/// Reference §2.2: the id_token names the access key's user (`userId`, `family_name`); a
+/// refresh is `grant_type=refresh_token&client_id=…&refresh_token=…`, and a refresh token is
+/// not a bearer token.
+#[tokio::test]
+async fn cxone_refresh_follows_the_reference_and_the_id_token_names_the_user() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("cxone");
+    let token = cxone_token(&http, base).await;
+    let payload = token["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    for claim in ["userId", "family_name", "tenantId", "icBUId", "area"] {
+        assert!(claims.get(claim).is_some(), "{claim} in {claims}");
+    }
+    let refresh = token["refresh_token"].as_str().unwrap();
+    let agents = format!("{base}/incontactapi/services/v34.0/agents?top=1");
+    let (status, _) = get_json(&http, &agents, refresh).await;
+    assert_eq!(status, 401, "a refresh token is no bearer token");
+
+    let renewed = http
+        .post(format!("{base}/auth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", DEMO.client_id),
+            ("refresh_token", refresh),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renewed.status(), 200);
+    let renewed: Value = renewed.json().await.unwrap();
+    let (status, _) = get_json(&http, &agents, renewed["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let unknown = http
+        .post(format!("{base}/auth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", DEMO.client_id),
+            ("refresh_token", "cxr-made-up"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+}
