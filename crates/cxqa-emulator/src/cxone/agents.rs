@@ -7,6 +7,9 @@ pub(super) async fn agents(
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    if acd_version(&version).is_none() {
+        return unsupported_version(&version);
+    }
     let params = Params::parse(raw.as_deref());
     // `fields` names the fields each agent carries (case as the client writes it).
     let fields: Vec<String> = params

@@ -16,6 +16,29 @@ pub(super) fn last_update(c: &Conversation) -> DateTime<Utc> {
     c.wrapped_up() + Duration::seconds(5)
 }
 
+/// Completed-contact fields whose names changed between API versions: (before, since).
+/// NICE publishes no release for the renaming; the emulator draws the line at v24.0, so the
+/// reference's versions fall on both sides (v21 old; v26, v27, v32, v34 current).
+const RENAMED_SINCE_V24: [(&str, &str); 5] = [
+    ("ACWSeconds", "acwSeconds"),
+    ("contactStart", "contactStartDate"),
+    ("fromAddr", "fromAddress"),
+    ("toAddr", "toAddress"),
+    ("mediaType", "mediaTypeId"),
+];
+
+/// A contact with the field names of API version `major`.
+fn in_version(mut contact: Value, major: u32) -> Value {
+    if let (true, Some(fields)) = (major < 24, contact.as_object_mut()) {
+        for (before, since) in RENAMED_SINCE_V24 {
+            if let Some(value) = fields.remove(since) {
+                fields.insert(before.to_string(), value);
+            }
+        }
+    }
+    contact
+}
+
 pub(super) fn contact_json(world: &World, c: &Conversation) -> Value {
     let agent = &world.agents[c.agent];
     let team = &world.teams[agent.team];
@@ -47,6 +70,9 @@ pub(super) async fn completed_contacts(
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let Some(major) = acd_version(&version) else {
+        return unsupported_version(&version);
+    };
     let params = Params::parse(raw.as_deref());
     let agent = params.get("agentId");
     let world = state.world.read().expect("world lock");
@@ -75,7 +101,7 @@ pub(super) async fn completed_contacts(
         .iter()
         .skip(skip)
         .take(top)
-        .map(|c| contact_json(&world, c))
+        .map(|c| in_version(contact_json(&world, c), major))
         .collect();
     if page.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
@@ -106,12 +132,15 @@ pub(super) async fn completed_contacts(
 
 pub(super) async fn contact_by_id(
     State(state): Shared,
-    Path((_version, contact_id)): Path<(String, String)>,
+    Path((version, contact_id)): Path<(String, String)>,
 ) -> Response {
+    let Some(major) = acd_version(&version) else {
+        return unsupported_version(&version);
+    };
     let world = state.world.read().expect("world lock");
     match world.conversations.iter().find(|c| c.contact_id.to_string() == contact_id) {
         // The object sits under the odd wrapper key `contactId`.
-        Some(c) => Json(json!({ "businessUnitId": 4_600_001, "lastPollTime": ts(world.clock), "contactId": contact_json(&world, c) })).into_response(),
+        Some(c) => Json(json!({ "businessUnitId": 4_600_001, "lastPollTime": ts(world.clock), "contactId": in_version(contact_json(&world, c), major) })).into_response(),
         None => cxone_error(StatusCode::NOT_FOUND, "Contact not found", "/contacts"),
     }
 }

@@ -24,9 +24,11 @@ mod auth;
 mod contacts;
 mod extraction;
 mod qm;
+mod signing;
 mod surveys;
 mod transcripts;
 mod truth;
+mod userhub;
 mod wire;
 
 use agents::*;
@@ -34,8 +36,10 @@ use auth::*;
 use contacts::*;
 use extraction::*;
 use qm::*;
+use signing::*;
 use surveys::*;
 use transcripts::*;
+use userhub::*;
 use wire::*;
 
 inventory::submit! {
@@ -85,6 +89,8 @@ pub(crate) struct Cxone {
     downloads: Mutex<HashMap<String, (String, Instant)>>,
     /// Refresh tokens issued: they renew a token and are no bearer token themselves.
     refresh_tokens: Mutex<std::collections::HashSet<String>>,
+    /// Signs id_tokens; made at start, so every emulator run has its own key.
+    signer: TokenSigner,
 }
 
 impl std::ops::Deref for Cxone {
@@ -99,6 +105,27 @@ type Shared = State<Arc<Cxone>>;
 /// The ACD, Reporting and Admin APIs; the path is case-insensitive at CXone (`inContactAPI`,
 /// `INCONTACTAPI`, …), which [`case_insensitive_api`] gives every spelling.
 const ACD: &str = "/incontactapi/services/{version}";
+
+/// The ACD API versions served: `v16.0` up to `v34.0` (reference §1).
+const ACD_VERSIONS: std::ops::RangeInclusive<u32> = 16..=34;
+
+/// The major number of an ACD path's `vNN.0`, if CXone serves that version.
+fn acd_version(version: &str) -> Option<u32> {
+    version
+        .strip_prefix('v')
+        .and_then(|v| v.strip_suffix(".0"))
+        .and_then(|major| major.parse().ok())
+        .filter(|major| ACD_VERSIONS.contains(major))
+}
+
+/// CXone's answer to a version it does not serve.
+fn unsupported_version(version: &str) -> Response {
+    cxone_error(
+        StatusCode::NOT_FOUND,
+        &format!("API version {version} is not supported"),
+        "/incontactapi/services",
+    )
+}
 
 /// The path with its ACD prefix spelled as the routes are, when it is another spelling of it.
 fn canonical_acd_path(path: &str) -> Option<String> {
@@ -142,6 +169,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         last_extraction_call: Mutex::new(None),
         downloads: Mutex::new(HashMap::new()),
         refresh_tokens: Mutex::new(std::collections::HashSet::new()),
+        signer: TokenSigner::generate(),
     });
     let mut api = Router::new()
         .route("/data-extraction/v1/jobs", post(create_job).get(list_jobs))
@@ -154,7 +182,24 @@ pub fn router(app: Arc<AppState>) -> Router {
             "/interaction-analytics-gateway/v2/segments/{segment_id}/analyzed-transcript",
             get(analyzed_transcript),
         )
-        .route("/survey-data/v1.0/feedback/search", post(feedback_search));
+        .route("/survey-data/v1.0/feedback/search", post(feedback_search))
+        .route("/user-management/v1/users", get(users_list))
+        .route("/user-management/v2/users/search", post(users_search))
+        .route("/user-management/v3/users/{user_id}", get(user_by_id))
+        .route("/user-management/v4/teams/search", post(teams_search))
+        .route("/user-management/v3/teams/{team_id}", get(team_by_id))
+        .route(
+            "/division-management/v1/division/search",
+            post(division_search),
+        )
+        .route(
+            "/division-management/v1/division/identities",
+            post(division_identities),
+        )
+        .route(
+            "/division-management/v1/division/{division_id}",
+            get(division_by_id),
+        );
     api = api
         .route(
             &format!("{ACD}/contacts/completed"),
@@ -174,6 +219,12 @@ pub fn router(app: Arc<AppState>) -> Router {
             )
             .route("/.well-known/cxone-configuration", get(cxone_configuration))
             .route("/auth/token", post(token))
+            .route("/auth/jwks", get(jwks))
+            .route(
+                "/authentication/v1/token/access-key",
+                post(access_key_token),
+            )
+            .route("/public/user/refresh", post(userhub_refresh))
             .route("/de-files/{key}", get(download))
             .merge(api)
             .with_state(state),

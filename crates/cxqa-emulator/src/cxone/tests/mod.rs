@@ -5,6 +5,16 @@ use super::*;
 use crate::tests::{JsonOf, assert_same_bytes, client, emulator, get_bytes, get_json};
 use crate::{Faults, RunningEmulator};
 
+/// `startDate`/`endDate` of the week the history ends with.
+fn the_week() -> String {
+    let anchor = crate::tests::anchor();
+    format!(
+        "startDate={}&endDate={}",
+        ts(anchor - Duration::days(7)),
+        ts(anchor)
+    )
+}
+
 /// A bearer token from the password grant.
 async fn access_token(http: &reqwest::Client, base: &str) -> String {
     cxone_token(http, base).await["access_token"]
@@ -240,12 +250,7 @@ async fn cxone_acd_paths_ignore_case_links_keep_the_version_and_filters_apply() 
     let http = client();
     let base = emu.url("cxone");
     let token = access_token(&http, base).await;
-    let anchor = crate::tests::anchor();
-    let window = format!(
-        "startDate={}&endDate={}",
-        ts(anchor - Duration::days(7)),
-        ts(anchor)
-    );
+    let window = the_week();
     let agent = {
         let world = emu.state.world.read().unwrap();
         world.agents[world.conversations[0].agent].number
@@ -343,3 +348,7 @@ async fn cxone_refresh_follows_the_reference_and_the_id_token_names_the_user() {
         .unwrap();
     assert_eq!(unknown.status(), 401);
 }
+
+mod tokens;
+mod userhub;
+mod versions;
