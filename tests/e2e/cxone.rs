@@ -184,3 +184,40 @@ async fn division_and_skill_filters_apply_to_every_stream() {
         );
     }
 }
+
+/// Completed contacts spell some fields otherwise before v24 (`contactStart`, `ACWSeconds`): a
+/// tenant pinned to v21.0 stores exactly what v34.0 gives.
+#[tokio::test(flavor = "multi_thread")]
+async fn interactions_read_the_same_under_an_older_api_version() {
+    let emu = emulator(Faults::default()).await;
+    let in_version = |version: &str| {
+        let mut table: toml::Table = toml::from_str(&source("cxone", &emu)).unwrap();
+        table.insert("api_version".into(), toml::Value::String(version.into()));
+        toml::to_string(&table).unwrap()
+    };
+    let (old, current) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run(&pipeline_text(
+        &in_version("v21.0"),
+        &["interactions"],
+        old.path(),
+    ))
+    .await;
+    run(&pipeline_text(
+        &in_version("v34.0"),
+        &["interactions"],
+        current.path(),
+    ))
+    .await;
+    let (old, current) = (
+        comparable(records(old.path(), "interactions")),
+        comparable(records(current.path(), "interactions")),
+    );
+    assert!(!current.is_empty());
+    assert!(
+        current
+            .iter()
+            .all(|i| i["started_at"].is_string() && i["metrics"]["acw_ms"].is_u64()),
+        "the renamed fields are read"
+    );
+    assert_eq!(old, current);
+}

@@ -27,6 +27,9 @@ pub struct CxoneConfig {
     pub issuer: String,
     /// API base URL override; skips tenant discovery (emulator, proxies).
     pub api_base: Option<String>,
+    /// UserHub (users, teams, divisions) base URL. CXone does not document the host; the
+    /// default is the API base.
+    pub userhub_base: Option<String>,
     /// The registered app's client id.
     pub client_id: String,
     /// The registered app's client secret. Use `${CXONE_CLIENT_SECRET}`.
@@ -178,6 +181,9 @@ impl CxoneConfig {
         check_url("source.issuer", &self.issuer)?;
         if let Some(base) = &self.api_base {
             check_url("source.api_base", base)?;
+        }
+        if let Some(base) = &self.userhub_base {
+            check_url("source.userhub_base", base)?;
         }
         if self.client_id.trim().is_empty() {
             return Err(ConfigError::new("source.client_id", "is empty")

@@ -35,11 +35,13 @@ struct Links {
     next: Option<String>,
 }
 
-/// A completed contact; ids are numbers, every field optional.
+/// A completed contact; ids are numbers, every field optional. Older API versions (v21, v23)
+/// spell some fields otherwise (`contactStart`, `ACWSeconds`); both spellings decode.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     contact_id: serde_json::Value,
+    #[serde(alias = "contactStart")]
     contact_start_date: Option<String>,
     last_update_time: Option<String>,
     agent_id: Option<serde_json::Value>,
@@ -48,6 +50,7 @@ pub struct Contact {
     media_type_name: Option<String>,
     is_outbound: Option<bool>,
     agent_seconds: Option<f64>,
+    #[serde(alias = "ACWSeconds")]
     acw_seconds: Option<f64>,
     hold_seconds: Option<f64>,
     in_queue_seconds: Option<f64>,

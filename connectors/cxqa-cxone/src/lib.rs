@@ -15,6 +15,7 @@ mod qm;
 mod scope;
 mod surveys;
 mod transcripts;
+mod userhub;
 
 use api::{CxoneApi, CxoneErrors};
 use async_trait::async_trait;
@@ -66,6 +67,7 @@ pub struct CxoneConnector {
     forms: forms::Forms,
     surveys: surveys::Surveys,
     transcripts: transcripts::Transcripts,
+    userhub: userhub::UserHub,
     /// The deep re-read of the QM streams (no modified-since in Data Extraction).
     qm_sweep: cxqa_core::Sweep,
 }
@@ -140,6 +142,10 @@ impl CxoneConnector {
                 concurrency: config.transcript_concurrency as usize,
                 scopes,
             },
+            userhub: userhub::UserHub {
+                api: api.clone(),
+                base: config.userhub_base.as_deref().map(config::trim_base),
+            },
             contacts,
             api,
         })
@@ -211,10 +217,15 @@ impl Connector for CxoneConnector {
     async fn check(&self) -> Result<CheckReport, SourceError> {
         let tenant = self.api.tenant_id().await?;
         let base = self.api.base().await?;
+        // Division names are a courtesy: a key without UserHub rights still gets its stream checks.
+        let divisions = self.userhub.division_names().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "cxone: division names unavailable");
+            Vec::new()
+        });
         Ok(CheckReport {
             account: tenant.map(|t| format!("tenant {t}")),
             api_base: Some(base),
-            visible_scopes: Vec::new(),
+            visible_scopes: divisions,
             streams: {
                 let mut checks: Vec<StreamCheck> = Vec::new();
                 for &stream in STREAMS {

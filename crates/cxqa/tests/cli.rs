@@ -248,3 +248,34 @@ async fn rejected_credentials_exit_1_with_status_code_and_fix() {
     assert!(err.contains("check `client_id`/`client_secret`"), "{err}");
     assert!(!err.contains(SECRET));
 }
+
+/// `cxqa check` on CXone names the tenant's divisions, read from UserHub's division search.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_on_cxone_names_the_divisions_from_userhub() {
+    let emu = cxqa_emulator::start(cxqa_emulator::EmulatorConfig::new())
+        .await
+        .unwrap();
+    let source = cxqa_runner::pipeline::emulator_source(
+        include_str!("../../../config/demo-cxone.toml"),
+        "cxone",
+        emu.url("cxone"),
+        &[],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "p.toml",
+        &format!(
+            "[source]\n{source}\n[extract]\nstreams = [\"agents\"]\nwindow = \"P1D\"\n\n[sink]\nkind = \"jsonl\"\ndir = \"out\"\n"
+        ),
+    );
+    let root = dir.path().to_path_buf();
+    let output = blocking(move || cxqa(&["check", &file], &[], &root)).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        stdout.contains("visible divisions (3): EMEA, Home, Restricted"),
+        "{stdout}"
+    );
+}
