@@ -386,3 +386,44 @@ async fn secrets_never_appear_in_records_reports_or_errors() {
         }
     }
 }
+
+/// A vendor release that adds fields and columns changes nothing: every offered stream stores
+/// the same records with the emulator's `unknown_fields` fault on as off.
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_fields_and_columns_change_no_stored_record() {
+    for vendor in emulated_vendors() {
+        let mut stores = Vec::new();
+        for unknown_fields in [false, true] {
+            let emu = emulator(Faults {
+                unknown_fields,
+                ..Faults::default()
+            })
+            .await;
+            let dir = tempfile::tempdir().unwrap();
+            run(&pipeline_text(
+                &source(vendor, &emu),
+                &offered(vendor),
+                dir.path(),
+            ))
+            .await;
+            let store: BTreeMap<&str, Vec<serde_json::Value>> = offered(vendor)
+                .into_iter()
+                .map(|stream| {
+                    (
+                        stream,
+                        crate::support::comparable(records(dir.path(), stream)),
+                    )
+                })
+                .collect();
+            stores.push(store);
+        }
+        assert!(
+            stores[0].values().all(|records| !records.is_empty()),
+            "{vendor}"
+        );
+        assert!(
+            stores[0] == stores[1],
+            "{vendor}: unknown fields changed the store"
+        );
+    }
+}

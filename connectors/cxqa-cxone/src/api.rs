@@ -33,6 +33,7 @@ pub struct PasswordGrant {
     pub client_auth: ClientAuth,
     pub token_endpoint: OnceCell<String>,
     pub tenant: Arc<Mutex<Tenant>>,
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +59,11 @@ impl TokenSource for PasswordGrant {
                     "/.well-known/openid-configuration",
                 );
                 let config: OpenIdConfiguration = http.json(&request, &Auth::None).await?;
-                Ok::<_, SourceError>(config.token_endpoint)
+                discovered(
+                    "token_endpoint",
+                    config.token_endpoint,
+                    self.allow_insecure_http,
+                )
             })
             .await?;
         let mut form = vec![
@@ -92,6 +97,17 @@ impl TokenSource for PasswordGrant {
     }
 }
 
+/// A URL the vendor handed out, held to the same rule as configured ones: no plain HTTP to
+/// another machine unless `allow_insecure_http`.
+fn discovered(what: &str, url: String, allow_insecure_http: bool) -> Result<String, SourceError> {
+    match cxqa_core::config::plain_http_refusal(&url, allow_insecure_http) {
+        Ok(()) => Ok(trim_base(&url)),
+        Err(_) => Err(SourceError::Other(format!(
+            "cxone: discovery gave {what} `{url}`, which is not https to another machine; set `allow_insecure_http = true` in [source] only if plain HTTP is intended"
+        ))),
+    }
+}
+
 /// The `tenantId` claim of a JWT (payload only; the signature is the issuer's business).
 pub fn tenant_from_jwt(jwt: &str) -> Option<String> {
     let payload = jwt.split('.').nth(1)?;
@@ -112,6 +128,7 @@ pub struct CxoneApi {
     configured_base: Option<String>,
     discovered_base: Arc<OnceCell<String>>,
     tenant: Arc<Mutex<Tenant>>,
+    allow_insecure_http: bool,
     pub api_version: String,
 }
 
@@ -136,6 +153,7 @@ impl CxoneApi {
                 client_auth: config.client_auth,
                 token_endpoint: OnceCell::new(),
                 tenant: tenant.clone(),
+                allow_insecure_http: config.allow_insecure_http,
             },
             refresh_buffer,
         ));
@@ -147,6 +165,7 @@ impl CxoneApi {
             configured_base: config.api_base.as_deref().map(trim_base),
             discovered_base: Arc::new(OnceCell::new()),
             tenant,
+            allow_insecure_http: config.allow_insecure_http,
             api_version: config.api_version.clone(),
         }
     }
@@ -177,7 +196,9 @@ impl CxoneApi {
                 .query("tenantId", tenant);
                 let found: CxoneConfiguration = self.http.json(&request, &Auth::None).await?;
                 match (found.api_endpoint, found.area, found.domain) {
-                    (Some(endpoint), _, _) => Ok(trim_base(&endpoint)),
+                    (Some(endpoint), _, _) => {
+                        discovered("api_endpoint", endpoint, self.allow_insecure_http)
+                    }
                     (None, Some(area), Some(domain)) => Ok(format!("https://api-{area}.{domain}")),
                     _ => Err(SourceError::Other(
                         "cxone: discovery returned neither api_endpoint nor area/domain; set `api_base` in [source]".into(),

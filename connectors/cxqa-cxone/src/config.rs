@@ -1,6 +1,6 @@
 //! The `[source]` table for `vendor = "cxone"`.
 
-use cxqa_core::config::ConfigError;
+use cxqa_core::config::{ConfigError, vendor_url};
 use cxqa_core::duration::IsoDuration;
 use schemars::JsonSchema;
 use secrecy::SecretString;
@@ -30,6 +30,10 @@ pub struct CxoneConfig {
     /// UserHub (users, teams, divisions) base URL. CXone does not document the host; the
     /// default is the API base.
     pub userhub_base: Option<String>,
+    /// Allow `http://` to a host other than this machine, configured or discovered (secrets
+    /// travel in clear).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
     /// The registered app's client id.
     pub client_id: String,
     /// The registered app's client secret. Use `${CXONE_CLIENT_SECRET}`.
@@ -178,12 +182,13 @@ fn default_agents_page_size() -> u32 {
 
 impl CxoneConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check_url("source.issuer", &self.issuer)?;
+        let insecure = self.allow_insecure_http;
+        vendor_url("source.issuer", &self.issuer, insecure)?;
         if let Some(base) = &self.api_base {
-            check_url("source.api_base", base)?;
+            vendor_url("source.api_base", base, insecure)?;
         }
         if let Some(base) = &self.userhub_base {
-            check_url("source.userhub_base", base)?;
+            vendor_url("source.userhub_base", base, insecure)?;
         }
         if self.client_id.trim().is_empty() {
             return Err(ConfigError::new("source.client_id", "is empty")
@@ -236,18 +241,6 @@ impl CxoneConfig {
             );
         }
         Ok(())
-    }
-}
-
-fn check_url(path: &str, url: &str) -> Result<(), ConfigError> {
-    if url.starts_with("http://") || url.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(
-            ConfigError::new(path, format!("`{url}` is not an http(s) URL")).with_hint(
-                "write it like `https://cxone.niceincontact.com` or `http://127.0.0.1:8080`",
-            ),
-        )
     }
 }
 

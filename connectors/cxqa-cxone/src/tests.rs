@@ -158,3 +158,19 @@ async fn bad_app_credentials_say_what_to_fix_without_secrets() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_discovered_plain_http_host_elsewhere_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "token_endpoint": "http://auth.example.com/auth/token"
+        })))
+        .mount(&server)
+        .await;
+    let err = connector(&server).check().await.unwrap_err().to_string();
+    assert!(
+        err.contains("token_endpoint") && err.contains("allow_insecure_http"),
+        "{err}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The `[source]` table for `vendor = "genesys"`.
 
-use cxqa_core::config::ConfigError;
+use cxqa_core::config::{ConfigError, vendor_url};
 use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -37,6 +37,9 @@ pub struct GenesysConfig {
     pub base_url: Option<String>,
     /// Login (OAuth) base URL override; defaults to the API host with `api.` → `login.`.
     pub login_url: Option<String>,
+    /// Allow `http://` to a host other than this machine (the client secret travels in clear).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
     /// OAuth client id (client-credentials grant).
     pub client_id: String,
     /// OAuth client secret. Use `${GENESYS_CLIENT_SECRET}`.
@@ -162,10 +165,10 @@ impl GenesysConfig {
                     .with_hint("add `region = \"mypurecloud.com\"` (or an SDK key such as `us_east_1`), or `base_url`"));
             }
             (Some(region), None) => format!("https://api.{}", region_domain(region)?),
-            (None, Some(base)) => checked_url("source.base_url", base)?,
+            (None, Some(base)) => vendor_url("source.base_url", base, self.allow_insecure_http)?,
         };
         let login = match &self.login_url {
-            Some(login) => checked_url("source.login_url", login)?,
+            Some(login) => vendor_url("source.login_url", login, self.allow_insecure_http)?,
             None => api.replacen("//api.", "//login.", 1),
         };
         Ok(Hosts { api, login })
@@ -224,18 +227,6 @@ fn region_domain(region: &str) -> Result<&str, ConfigError> {
         })
 }
 
-fn checked_url(path: &str, url: &str) -> Result<String, ConfigError> {
-    let trimmed = url.trim_end_matches('/');
-    if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
-        return Err(
-            ConfigError::new(path, format!("`{url}` is not an http(s) URL")).with_hint(
-                "write it like `https://api.mypurecloud.com` or `http://127.0.0.1:8080`",
-            ),
-        );
-    }
-    Ok(trimmed.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +280,14 @@ mod tests {
             .hosts()
             .unwrap_err();
         assert_eq!(err.path, "source.base_url");
+        let err = config(serde_json::json!({"base_url": "https://api.example.test", "login_url": "http://login.example.test"}))
+            .hosts()
+            .unwrap_err();
+        assert_eq!(err.path, "source.login_url");
+        assert!(err.hint.unwrap().contains("allow_insecure_http"));
+        let allowed = config(
+            serde_json::json!({"base_url": "http://proxy.internal:3128", "allow_insecure_http": true}),
+        );
+        assert_eq!(allowed.hosts().unwrap().api, "http://proxy.internal:3128");
     }
 }

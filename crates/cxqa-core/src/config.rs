@@ -53,6 +53,71 @@ pub fn require_positive(prefix: &str, values: &[(&str, u64)]) -> Result<(), Conf
     }
 }
 
+/// Checks a vendor URL from the config at `path`: http(s), and `https://` unless the host is
+/// this machine or `allow_insecure_http` says plain HTTP is wanted (secrets travel in clear).
+/// Returns the URL without a trailing slash.
+pub fn vendor_url(path: &str, url: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    match plain_http_refusal(trimmed, allow_insecure_http) {
+        Ok(()) => Ok(trimmed.to_string()),
+        Err(UrlRefusal::NotHttp) => Err(ConfigError::new(
+            path,
+            format!("`{url}` is not an http(s) URL"),
+        )
+        .with_hint("write it like `https://api.example.com`, or `http://127.0.0.1:8080` for the emulator")),
+        Err(UrlRefusal::PlainHttp) => Err(ConfigError::new(
+            path,
+            format!("`{url}` is plain HTTP to another machine: credentials and records would travel in clear"),
+        )
+        .with_hint("use `https://`; on a trusted network where TLS is impossible, set `allow_insecure_http = true` in [source]")),
+    }
+}
+
+/// Why a URL is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlRefusal {
+    NotHttp,
+    PlainHttp,
+}
+
+/// The same rule for URLs a vendor hands out at run time (discovery, token endpoints).
+pub fn plain_http_refusal(url: &str, allow_insecure_http: bool) -> Result<(), UrlRefusal> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(UrlRefusal::NotHttp);
+    };
+    if allow_insecure_http || is_loopback_host(host_of(rest)) {
+        Ok(())
+    } else {
+        Err(UrlRefusal::PlainHttp)
+    }
+}
+
+/// The host of `authority/path…` (no scheme), without user info, port or IPv6 brackets.
+fn host_of(after_scheme: &str) -> &str {
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if let Some(bracketed) = host_port.strip_prefix('[') {
+        return bracketed.split(']').next().unwrap_or_default();
+    }
+    host_port.split(':').next().unwrap_or_default()
+}
+
+/// `localhost`, a name under it (RFC 6761), or a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Joins a key prefix and a serde path (`source` + `client_id` → `source.client_id`).
 pub fn join_path(prefix: &str, path: &str) -> String {
     match (prefix.is_empty(), path.is_empty() || path == ".") {
@@ -163,6 +228,43 @@ mod tests {
         client_secret: String,
         #[serde(default)]
         page_size: u32,
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_host_is_this_machine_or_it_is_allowed() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost/x",
+            "http://[::1]:9/",
+            "http://api-na1.localhost:81",
+            "http://user@127.0.0.2:1",
+            "https://example.com",
+        ] {
+            assert_eq!(
+                vendor_url("source.base_url", local, false).map(|_| ()),
+                Ok(()),
+                "{local}"
+            );
+        }
+        for remote in [
+            "http://example.com",
+            "http://127.0.0.1.example.com",
+            "http://localhost.example.com:80",
+            "http://10.0.0.1",
+            "http://127.0.0.1@example.com",
+        ] {
+            let err = vendor_url("source.base_url", remote, false).unwrap_err();
+            assert_eq!(err.path, "source.base_url");
+            assert!(err.message.contains("in clear"), "{remote}: {err}");
+            assert!(err.hint.unwrap().contains("allow_insecure_http = true"));
+            assert!(vendor_url("source.base_url", remote, true).is_ok());
+        }
+        let err = vendor_url("source.issuer", "ftp://x", true).unwrap_err();
+        assert!(err.message.contains("not an http(s) URL"));
+        assert_eq!(
+            vendor_url("k", "https://a.example/", false).unwrap(),
+            "https://a.example"
+        );
     }
 
     #[test]

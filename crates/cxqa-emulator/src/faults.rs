@@ -29,6 +29,9 @@ pub struct Faults {
     /// 404 on one record, a burst of 503s, a cut body, on chosen days) happen when "time passes"
     /// plays those days.
     pub scripted_faults: bool,
+    /// Whether responses carry fields (and Data Extraction files columns) no vendor documents,
+    /// as a vendor's next release might: every record of a JSON body gets one more key.
+    pub unknown_fields: bool,
     /// Divisions (by name) each client id may see; a client not listed sees every division.
     pub division_visibility: BTreeMap<String, Vec<String>>,
     /// Each vendor's own switches by name (see its module's `Faults`), with their defaults.
@@ -48,6 +51,7 @@ impl Default for Faults {
             malformed_rate: 0.0,
             token_lifetime_secs: 86_400,
             scripted_faults: false,
+            unknown_fields: false,
             division_visibility: registered
                 .iter()
                 .flat_map(|vendor| vendor.division_visibility)

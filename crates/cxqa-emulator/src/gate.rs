@@ -14,6 +14,8 @@ use std::time::Duration;
 /// How a vendor answers the gate's refusals, in its own error format. Each vendor module
 /// hands its own to the gate; the gate knows no vendor.
 pub struct Wire {
+    /// The prefix of the vendor's access tokens: a token works only at the vendor that issued it.
+    pub token_prefix: &'static str,
     /// (status, error code, message, request path) → the vendor's error response.
     pub error: fn(StatusCode, &str, &str, &str) -> Response,
     /// (seconds to wait, requests allowed per window, request path) → the vendor's 429 body; the
@@ -62,25 +64,26 @@ pub async fn gate(
     let path = request.uri().path().to_string();
     state.count(&route);
 
-    let client_id = match bearer(request.headers()).map(|t| state.authenticate(t)) {
-        Some(Ok(client)) => client,
-        Some(Err(true)) => {
-            return (wire.error)(
-                StatusCode::UNAUTHORIZED,
-                "credentials.expired",
-                "The access token has expired.",
-                &path,
-            );
-        }
-        _ => {
-            return (wire.error)(
-                StatusCode::UNAUTHORIZED,
-                "authentication.required",
-                "Authentication is required: send a valid bearer token.",
-                &path,
-            );
-        }
-    };
+    let client_id =
+        match bearer(request.headers()).map(|t| state.authenticate(t, wire.token_prefix)) {
+            Some(Ok(client)) => client,
+            Some(Err(true)) => {
+                return (wire.error)(
+                    StatusCode::UNAUTHORIZED,
+                    "credentials.expired",
+                    "The access token has expired.",
+                    &path,
+                );
+            }
+            _ => {
+                return (wire.error)(
+                    StatusCode::UNAUTHORIZED,
+                    "authentication.required",
+                    "Authentication is required: send a valid bearer token.",
+                    &path,
+                );
+            }
+        };
 
     if let Err(wait) = state.admit(&client_id) {
         state.stats.lock().expect("stats lock").rate_limited += 1;
@@ -125,7 +128,47 @@ pub async fn gate(
         state.stats.lock().expect("stats lock").malformed += 1;
         return truncate(response).await;
     }
+    if faults.unknown_fields && is_json && response.status().is_success() {
+        return with_unknown_fields(response).await;
+    }
     response
+}
+
+/// The key the `unknown_fields` fault adds; no vendor documents it.
+pub const UNKNOWN_FIELD: &str = "unannouncedField";
+
+/// Adds [`UNKNOWN_FIELD`] to the body's top-level object and to every object in its top-level
+/// arrays (the records of a listing), where a vendor's new release adds fields.
+async fn with_unknown_fields(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let mark = |object: &mut serde_json::Map<String, serde_json::Value>| {
+        object.insert(
+            UNKNOWN_FIELD.into(),
+            serde_json::json!({ "since": "next release" }),
+        );
+    };
+    let arrays: &mut dyn Iterator<Item = &mut serde_json::Value> = match &mut value {
+        serde_json::Value::Object(top) => {
+            mark(top);
+            &mut top.values_mut()
+        }
+        array @ serde_json::Value::Array(_) => &mut std::iter::once(array),
+        _ => &mut std::iter::empty(),
+    };
+    for items in arrays.filter_map(serde_json::Value::as_array_mut) {
+        items
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+            .for_each(mark);
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
 }
 
 /// Cuts a body in half, keeping the status and headers but the length (as a broken proxy would).

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub struct Issued {
     pub client_id: String,
+    /// The token's prefix, which names the vendor that issued it.
+    pub prefix: &'static str,
     pub expires: Instant,
 }
 
@@ -115,13 +117,14 @@ impl AppState {
         (self.counter.lock().expect("counter lock").next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    pub fn issue_token(&self, client_id: &str, prefix: &str) -> (String, u64) {
+    pub fn issue_token(&self, client_id: &str, prefix: &'static str) -> (String, u64) {
         let lifetime = self.faults().token_lifetime_secs;
         let token = format!("{prefix}-{}", self.next_id());
         self.tokens.lock().expect("tokens lock").insert(
             token.clone(),
             Issued {
                 client_id: client_id.to_string(),
+                prefix,
                 expires: Instant::now() + Duration::from_secs(lifetime),
             },
         );
@@ -129,10 +132,11 @@ impl AppState {
         (token, lifetime)
     }
 
-    /// Checks a bearer token: Ok(client id), or Err(true) when it expired, Err(false) when unknown.
-    pub fn authenticate(&self, token: &str) -> Result<String, bool> {
+    /// Checks a bearer token at the vendor whose tokens start with `prefix`: Ok(client id), or
+    /// Err(true) when it expired, Err(false) when unknown there.
+    pub fn authenticate(&self, token: &str, prefix: &str) -> Result<String, bool> {
         let tokens = self.tokens.lock().expect("tokens lock");
-        match tokens.get(token) {
+        match tokens.get(token).filter(|issued| issued.prefix == prefix) {
             Some(issued) if issued.expires > Instant::now() => Ok(issued.client_id.clone()),
             Some(_) => Err(true),
             None => Err(false),

@@ -249,6 +249,29 @@ async fn rejected_credentials_exit_1_with_status_code_and_fix() {
     assert!(!err.contains(SECRET));
 }
 
+/// Plain HTTP to a vendor host elsewhere is a config error (exit 2) that names the key and the fix.
+#[test]
+fn plain_http_to_a_remote_vendor_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "p.toml",
+        &genesys_pipeline("http://example.com", ""),
+    );
+    let output = cxqa(
+        &["validate", &file],
+        &[("CXQA_TEST_SECRET", SECRET)],
+        dir.path(),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("source.base_url") && all.contains("allow_insecure_http"),
+        "{all}"
+    );
+    assert!(!all.contains(SECRET), "{all}");
+}
+
 /// `cxqa check` on CXone names the tenant's divisions, read from UserHub's division search.
 #[tokio::test(flavor = "multi_thread")]
 async fn check_on_cxone_names_the_divisions_from_userhub() {

@@ -33,8 +33,7 @@ pub(super) async fn agents(
                 "userID": a.id, "emailAddress": a.email(), "isActive": a.state == AgentState::Active, "teamId": team.number,
                 "teamName": team.name, "teamUuId": team.id, "isSupervisor": a.supervisor, "lastUpdated": ts(a.modified),
                 "profileId": 5, "profileName": if a.supervisor { "Supervisor" } else { "Agent" }, "timeZone": "UTC",
-                "DivisionNo": world.divisions[a.division].number, "hireDate": ts(a.modified - Duration::days(400)),
-                "someSetting": true
+                "DivisionNo": world.divisions[a.division].number, "hireDate": ts(a.modified - Duration::days(400))
             });
             if a.state == AgentState::Deleted {
                 row["terminationDate"] = json!(ts(a.modified));

@@ -118,7 +118,7 @@ pub(super) async fn token(State(state): Shared, headers: HeaderMap, body: String
                 .into_response();
         }
     }
-    let (access_token, expires_in) = state.issue_token(DEMO.client_id, "cx");
+    let (access_token, expires_in) = state.issue_token(DEMO.client_id, WIRE.token_prefix);
     Json(json!({
         "access_token": access_token, "token_type": "Bearer", "expires_in": expires_in,
         "refresh_token": new_refresh_token(&state, OIDC_REFRESH),
@@ -195,7 +195,7 @@ pub(super) async fn access_key_token(
     if !valid {
         return cxone_error(StatusCode::UNAUTHORIZED, "Invalid access key", PATH);
     }
-    let (access_token, expires_in) = state.issue_token(DEMO.client_id, "cx");
+    let (access_token, expires_in) = state.issue_token(DEMO.client_id, WIRE.token_prefix);
     Json(json!({
         "access_token": access_token, "token_type": "Bearer", "expires_in": expires_in,
         "refresh_token": new_refresh_token(&state, USERHUB_REFRESH)
@@ -218,7 +218,7 @@ pub(super) async fn userhub_refresh(
     if !body.is_some_and(|Json(r)| redeemable(&state, &r.token, USERHUB_REFRESH)) {
         return cxone_error(StatusCode::UNAUTHORIZED, "Invalid refresh token", PATH);
     }
-    let (access_token, expires_in) = state.issue_token(DEMO.client_id, "cx");
+    let (access_token, expires_in) = state.issue_token(DEMO.client_id, WIRE.token_prefix);
     Json(json!({
         "token": access_token, "refreshToken": new_refresh_token(&state, USERHUB_REFRESH),
         "tokenExpirationTimeSec": expires_in, "refreshTokenExpirationTimeSec": 86_400

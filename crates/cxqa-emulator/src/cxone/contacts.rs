@@ -61,7 +61,7 @@ pub(super) fn contact_json(world: &World, c: &Conversation) -> Value {
         "serviceLevelFlag": 1, "primaryDispositionId": wrap.number, "secondaryDispositionId": 0,
         "dispositionNotes": wrap.name, "endReason": "Contact Hung Up", "isRefused": false, "isShortAbandon": false,
         "isTakeover": false, "isLogged": true, "isAnalyticsProcessed": c.analytics.is_some(),
-        "tags": [], "divisionNo": world.divisions[queue.division].number, "futureField": "ignored"
+        "tags": [], "divisionNo": world.divisions[queue.division].number
     })
 }
 

@@ -157,10 +157,11 @@ pub(super) async fn download(State(state): Shared, Path(key): Path<String>) -> R
     if job.entity == "qm-workflows" && state.take_armed(TransientFault::EmptyExtraction) {
         return StatusCode::NO_CONTENT.into_response();
     }
+    let unknown_column = state.faults().unknown_fields;
     let world = state.world.read().expect("world lock");
     let csv = match job.entity.as_str() {
-        "qm-workflows" => workflows_csv(&world, job.start, job.end),
-        _ => questions_csv(&world, job.start, job.end),
+        "qm-workflows" => workflows_csv(&world, job.start, job.end, unknown_column),
+        _ => questions_csv(&world, job.start, job.end, unknown_column),
     };
     (
         StatusCode::OK,
@@ -178,24 +179,20 @@ pub(super) fn csv_field(value: &str) -> String {
     }
 }
 
-pub(super) fn csv(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+/// A CSV file as Data Extraction serves it: a BOM, CRLF lines; with `unknown_column` (the
+/// `unknown_fields` fault) one more column than the entity's version documents.
+pub(super) fn csv(headers: &[&str], rows: Vec<Vec<String>>, unknown_column: bool) -> String {
+    let line = |fields: &mut dyn Iterator<Item = &str>, extra: &str| {
+        let mut cells: Vec<String> = fields.map(csv_field).collect();
+        if unknown_column {
+            cells.push(csv_field(extra));
+        }
+        cells.join(",") + "\r\n"
+    };
     let mut out = String::from("\u{feff}");
-    out.push_str(
-        &headers
-            .iter()
-            .map(|h| csv_field(h))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    out.push_str("\r\n");
+    out.push_str(&line(&mut headers.iter().copied(), "Unannounced Column"));
     for row in rows {
-        out.push_str(
-            &row.iter()
-                .map(|v| csv_field(v))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
+        out.push_str(&line(&mut row.iter().map(String::as_str), "ignored"));
     }
     out
 }

@@ -76,7 +76,7 @@ pub(super) fn question_points(
     (points, Some(q.max_points()))
 }
 
-pub(super) const WORKFLOW_HEADERS: [&str; 42] = [
+pub(super) const WORKFLOW_HEADERS: [&str; 41] = [
     "Tenant Name",
     "Agent ID",
     "Type",
@@ -118,14 +118,18 @@ pub(super) const WORKFLOW_HEADERS: [&str; 42] = [
     "Reason",
     "Parent ID",
     "Evaluation Subject",
-    "Emulator Extra Column",
 ];
 
 pub(super) fn bool_text(value: bool) -> String {
     (if value { "TRUE" } else { "FALSE" }).to_string()
 }
 
-pub(super) fn workflows_csv(world: &World, start: NaiveDate, end: NaiveDate) -> String {
+pub(super) fn workflows_csv(
+    world: &World,
+    start: NaiveDate,
+    end: NaiveDate,
+    unknown_column: bool,
+) -> String {
     let rows = extracted(world, start, end)
         .into_iter()
         .map(|e| {
@@ -204,11 +208,10 @@ pub(super) fn workflows_csv(world: &World, start: NaiveDate, end: NaiveDate) -> 
                 .into(),
                 String::new(),
                 "Agent".into(),
-                "ignored".into(),
             ]
         })
         .collect();
-    csv(&WORKFLOW_HEADERS, rows)
+    csv(&WORKFLOW_HEADERS, rows, unknown_column)
 }
 
 pub(super) const QUESTION_HEADERS: [&str; 34] = [
@@ -248,7 +251,12 @@ pub(super) const QUESTION_HEADERS: [&str; 34] = [
     "Bank ID",
 ];
 
-pub(super) fn questions_csv(world: &World, start: NaiveDate, end: NaiveDate) -> String {
+pub(super) fn questions_csv(
+    world: &World,
+    start: NaiveDate,
+    end: NaiveDate,
+    unknown_column: bool,
+) -> String {
     let mut rows = Vec::new();
     for e in extracted(world, start, end) {
         let c = &world.conversations[e.conversation];
@@ -344,5 +352,5 @@ pub(super) fn questions_csv(world: &World, start: NaiveDate, end: NaiveDate) -> 
             }
         }
     }
-    csv(&QUESTION_HEADERS, rows)
+    csv(&QUESTION_HEADERS, rows, unknown_column)
 }

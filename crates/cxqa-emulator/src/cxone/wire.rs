@@ -6,6 +6,7 @@ use crate::gate::Wire;
 
 /// How the gate answers for CXone.
 pub(super) const WIRE: Wire = Wire {
+    token_prefix: "cx",
     error: |status, _code, message, path| cxone_error(status, message, path),
     rate_limited: |_wait, _limit, path| {
         cxone_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests", path)

@@ -52,7 +52,7 @@ pub(super) async fn token(State(state): Shared, headers: HeaderMap, body: String
             "Invalid client credentials.",
         );
     };
-    let (access_token, expires_in) = state.issue_token(client, "gc");
+    let (access_token, expires_in) = state.issue_token(client, WIRE.token_prefix);
     Json(json!({ "access_token": access_token, "token_type": "bearer", "expires_in": expires_in }))
         .into_response()
 }

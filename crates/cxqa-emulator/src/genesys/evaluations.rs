@@ -138,7 +138,6 @@ pub(super) fn evaluation_json(
         "disputeCount": e.dispute_count,
         "version": 1 + u32::from(e.changed > e.submitted.unwrap_or(e.created)),
         "declinedReview": false,
-        "emulatorNote": "unknown fields like this one must be tolerated",
         "selfUri": format!("/api/v2/quality/conversations/{}/evaluations/{}", c.id, e.id),
     });
     if let Some(submitted) = e.submitted {

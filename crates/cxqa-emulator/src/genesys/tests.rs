@@ -516,3 +516,117 @@ fn every_rendered_conversation_is_physically_consistent() {
         }
     }
 }
+
+/// Reference §5.3: an evaluation carries only the fields `Evaluation` documents; one more key
+/// comes only with the `unknown_fields` fault, on the record and on each listed record.
+#[tokio::test]
+async fn genesys_evaluations_carry_only_documented_fields_unless_the_fault_adds_one() {
+    const DOCUMENTED: &[&str] = &[
+        "id",
+        "name",
+        "selfUri",
+        "conversation",
+        "evaluationForm",
+        "evaluator",
+        "agent",
+        "assignee",
+        "calibration",
+        "status",
+        "answers",
+        "agentHasRead",
+        "assigneeApplicable",
+        "assigned",
+        "neverRelease",
+        "rescore",
+        "redacted",
+        "isScoringIndex",
+        "hasAssistanceFailed",
+        "releaseDate",
+        "assignedDate",
+        "createdDate",
+        "changedDate",
+        "submittedDate",
+        "revisionCreatedDate",
+        "conversationDate",
+        "conversationEndDate",
+        "dateAssigneeChanged",
+        "queue",
+        "mediaType",
+        "divisionIds",
+        "resourceId",
+        "resourceType",
+        "agentTeam",
+        "authorizedActions",
+        "evaluationSource",
+        "aiScoring",
+        "disputeCount",
+        "version",
+        "versionHistory",
+        "declinedReview",
+        "evaluationContextId",
+        "retractedEvaluation",
+    ];
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("genesys");
+    let token = genesys_token(&http, base, ADMIN_CLIENT).await;
+    let (conversation, evaluation) = {
+        let world = emu.state.world.read().unwrap();
+        let e = &world.evaluations[0];
+        (world.conversations[e.conversation].id.clone(), e.id.clone())
+    };
+    let by_id =
+        format!("{base}/api/v2/quality/conversations/{conversation}/evaluations/{evaluation}");
+    let agent = {
+        let world = emu.state.world.read().unwrap();
+        world.agents[world.evaluations[0].agent].id.clone()
+    };
+    let query = format!(
+        "{base}/api/v2/quality/evaluations/query?agentUserId={agent}&pageSize=5&expandAnswerTotalScores=true"
+    );
+    let read = |unknown: bool| {
+        let (emu, http, token, by_id, query) = (&emu, &http, &token, &by_id, &query);
+        async move {
+            emu.set_faults(Faults {
+                unknown_fields: unknown,
+                ..Faults::default()
+            });
+            let one = get_json(http, by_id, token).await.1;
+            let listed = get_json(http, query, token).await.1["entities"].clone();
+            let mut all = vec![one];
+            all.extend(listed.as_array().unwrap().iter().cloned());
+            all
+        }
+    };
+    for e in read(false).await {
+        for key in e.as_object().unwrap().keys() {
+            assert!(
+                DOCUMENTED.contains(&key.as_str()),
+                "undocumented `{key}` in {e}"
+            );
+        }
+    }
+    let with_fault = read(true).await;
+    assert!(with_fault.len() > 1);
+    for e in with_fault {
+        assert!(e.get(crate::gate::UNKNOWN_FIELD).is_some(), "{e}");
+    }
+}
+
+/// A token works only at the vendor that issued it, and an unknown one gets Genesys' 401 body.
+#[tokio::test]
+async fn genesys_refuses_a_token_another_vendor_issued() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let foreign = emu.state.issue_token(ADMIN_CLIENT.0, "elsewhere").0;
+    let (status, body) = get_json(
+        &http,
+        &format!("{}/api/v2/users", emu.url("genesys")),
+        &foreign,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("authentication.required"))
+    );
+}

@@ -6,6 +6,7 @@ use crate::gate::Wire;
 
 /// How the gate answers for Genesys.
 pub(super) const WIRE: Wire = Wire {
+    token_prefix: "gc",
     error: |status, code, message, _path| genesys_error(status, code, message),
     rate_limited,
 };

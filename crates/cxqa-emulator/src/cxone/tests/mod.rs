@@ -352,3 +352,79 @@ async fn cxone_refresh_follows_the_reference_and_the_id_token_names_the_user() {
 mod tokens;
 mod userhub;
 mod versions;
+
+/// One Data Extraction file, start to download.
+async fn extracted_csv(http: &reqwest::Client, base: &str, token: &str, entity: &str) -> String {
+    let version = if entity == "qm-workflows" { "4" } else { "1" };
+    let id: String = http
+        .post(format!("{base}/data-extraction/v1/jobs"))
+        .bearer_auth(token)
+        .json(&json!({ "entityName": entity, "version": version, "startDate": "2026-11-13", "endDate": "2026-11-21" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status_url = format!("{base}/data-extraction/v1/jobs/{id}");
+    loop {
+        let status = get_json(http, &status_url, token).await.1;
+        if let Some(url) = status["jobStatus"]["result"]["url"].as_str() {
+            return http.get(url).send().await.unwrap().text().await.unwrap();
+        }
+    }
+}
+
+/// Unknown fields and columns come only with the `unknown_fields` fault: then every record of a
+/// JSON listing has one more key and each Data Extraction file one more column.
+#[tokio::test]
+async fn cxone_unknown_fields_and_columns_come_only_with_the_fault() {
+    let emu = emulator(Faults::default().with("data_extraction_spacing_secs", 0)).await;
+    let http = client();
+    let base = emu.url("cxone");
+    let token = access_token(&http, base).await;
+    let contacts = format!(
+        "{base}/incontactapi/services/v34.0/contacts/completed?{}&top=5",
+        the_week()
+    );
+    let mut columns = Vec::new();
+    for unknown in [false, true] {
+        emu.set_faults(
+            Faults {
+                unknown_fields: unknown,
+                ..Faults::default()
+            }
+            .with("data_extraction_spacing_secs", 0),
+        );
+        let page = get_json(&http, &contacts, &token).await.1;
+        for contact in page["completedContacts"].as_array().unwrap() {
+            assert_eq!(contact.get(crate::gate::UNKNOWN_FIELD).is_some(), unknown);
+        }
+        for entity in ["qm-workflows", "qm-questions"] {
+            let csv = extracted_csv(&http, base, &token, entity).await;
+            let header = csv.lines().next().unwrap().to_string();
+            assert_eq!(header.contains("Unannounced Column"), unknown, "{header}");
+            columns.push(header.split(',').count());
+        }
+    }
+    assert_eq!((columns[2], columns[3]), (columns[0] + 1, columns[1] + 1));
+}
+
+/// A token works only at the vendor that issued it; elsewhere CXone answers its own 401.
+#[tokio::test]
+async fn cxone_refuses_a_token_another_vendor_issued() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let foreign = emu.state.issue_token(DEMO.client_id, "elsewhere").0;
+    let response = http
+        .get(format!(
+            "{}/incontactapi/services/v34.0/agents",
+            emu.url("cxone")
+        ))
+        .bearer_auth(foreign)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().contains_key("icStatusDescription"));
+}
