@@ -17,7 +17,9 @@ pub use jsonl::JsonlSink;
 pub use postgres::PostgresSink;
 pub use sqlite::SqliteSink;
 pub use state_file::{StateFile, write_atomically};
-pub use webhook::{SIGNATURE_HEADER, WebhookSink, signature};
+pub use webhook::{
+    REPLAY_WINDOW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSink, signature, verify,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
