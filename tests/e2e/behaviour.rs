@@ -96,7 +96,8 @@ async fn read_pages(
     stream: Stream,
     request: &ExtractRequest,
 ) -> Vec<(Vec<String>, Option<cxqa_core::Checkpoint>)> {
-    let mut pages = envelope_pages(pipeline.connector.as_ref(), stream, request).unwrap();
+    let pii = cxqa_runner::pages::PiiHandling::new(pipeline.extract.pii);
+    let mut pages = envelope_pages(pipeline.connector.as_ref(), stream, request, &pii).unwrap();
     let mut out = Vec::new();
     let read = async {
         while let Some(page) = pages.next().await {

@@ -14,8 +14,9 @@ pub trait Record: Serialize + Send + Sync + 'static {
     fn modified_at(&self) -> Option<DateTime<Utc>>;
     /// Sets what the runner stamps on every record as its page passes through.
     fn stamp(&mut self, vendor: &str, extracted_at: DateTime<Utc>);
-    /// What the runner does to a record before storing it; None drops it. Only transcripts are
-    /// changed (PII findings, keyword hits, the pipeline's filters).
+    /// What the runner does to a record before storing it; None drops it. Transcripts get PII
+    /// findings, keyword hits and the pipeline's filters; free text that people wrote
+    /// (utterances, comments, survey verbatims) is masked per the PII policy.
     fn finish(self, finisher: &dyn Finisher) -> Option<Self>
     where
         Self: Sized,
@@ -28,6 +29,8 @@ pub trait Record: Serialize + Send + Sync + 'static {
 /// Finishes the records that need it; the runner implements it once for every stream.
 pub trait Finisher: Send + Sync {
     fn transcript(&self, transcript: Transcript) -> Option<Transcript>;
+    /// Applies the PII policy to a piece of free text (a comment, a survey verbatim).
+    fn free_text(&self, text: &mut Option<String>);
 }
 
 /// What a connector puts in `extracted_at`: the runner stamps the real time when the page
@@ -61,9 +64,32 @@ macro_rules! record {
 record!(Interaction, Stream::Interactions);
 record!(Agent, Stream::Agents);
 record!(AssessmentForm, Stream::AssessmentForms);
-record!(Assessment, Stream::Assessments);
-record!(Feedback, Stream::Feedback);
-record!(Survey, Stream::Surveys);
+record!(Assessment, Stream::Assessments, {
+    fn finish(mut self, finisher: &dyn Finisher) -> Option<Self> {
+        for question in self
+            .question_groups
+            .iter_mut()
+            .flat_map(|g| &mut g.questions)
+        {
+            finisher.free_text(&mut question.comments);
+        }
+        Some(self)
+    }
+});
+record!(Feedback, Stream::Feedback, {
+    fn finish(mut self, finisher: &dyn Finisher) -> Option<Self> {
+        finisher.free_text(&mut self.text);
+        Some(self)
+    }
+});
+record!(Survey, Stream::Surveys, {
+    fn finish(mut self, finisher: &dyn Finisher) -> Option<Self> {
+        for answer in &mut self.answers {
+            finisher.free_text(&mut answer.text);
+        }
+        Some(self)
+    }
+});
 record!(Transcript, Stream::Transcripts, {
     fn finish(self, finisher: &dyn Finisher) -> Option<Self> {
         finisher.transcript(self)
@@ -501,10 +527,13 @@ pub struct Topic {
 /// PII found in a transcript. Only kinds, counts and positions: never the values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PiiSummary {
-    /// Redaction labels the vendor inserted (e.g. `[card number]`).
+    /// Redaction labels in the stored text: the vendor's (e.g. `[card number]`) and cxqa's.
     pub masked: usize,
-    /// Values that look like PII and were not masked.
+    /// Values that look like PII, in clear in the stored text (only with `pii = "flag"`).
     pub unmasked: usize,
+    /// Values the vendor left in clear that cxqa masked before storing (`pii = "mask"`).
+    #[serde(default)]
+    pub redacted: usize,
     #[serde(default)]
     pub findings: Vec<PiiLocation>,
 }
@@ -513,7 +542,11 @@ pub struct PiiSummary {
 pub struct PiiLocation {
     pub utterance_index: u32,
     pub kind: crate::pii::PiiKind,
+    /// The stored text holds a label here, not a value.
     pub masked: bool,
+    /// cxqa put the label there in place of a value.
+    #[serde(default)]
+    pub redacted: bool,
     /// Byte range inside the utterance text.
     pub start: usize,
     pub end: usize,

@@ -3,7 +3,8 @@
 //! redacted something (`[card number]`, `[email]`, ...).
 //!
 //! Findings carry a kind and a byte range, never the matched text, so no Debug or Display of a
-//! finding can leak a value.
+//! finding can leak a value. [`PiiDetector::mask`] replaces each value in clear with its kind's
+//! placeholder (`[card]`, `[email]`, `[phone]`, `[ssn]`), which the detector reads as a label.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -25,14 +26,53 @@ pub enum PiiKind {
     PersonalInfo,
 }
 
+/// What cxqa does with personal data it finds in free text (`[extract] pii`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiPolicy {
+    /// Replace each value in clear with a typed placeholder before anything stores it; keep
+    /// the findings (kinds and places in the masked text).
+    #[default]
+    Mask,
+    /// Keep the text as the vendor sent it and record the findings.
+    Flag,
+    /// Keep the text and look for nothing.
+    Keep,
+}
+
+impl PiiKind {
+    /// What a masked value of this kind reads as.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            PiiKind::CardNumber => "[card]",
+            PiiKind::CardExpiry => "[card expiry date]",
+            PiiKind::Email => "[email]",
+            PiiKind::Phone => "[phone]",
+            PiiKind::NationalId => "[ssn]",
+            PiiKind::Name => "[name]",
+            PiiKind::Address => "[address]",
+            PiiKind::PersonalInfo => "[personal info]",
+        }
+    }
+}
+
 /// One place in a text that holds (or held, before masking) personal data.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PiiFinding {
     pub kind: PiiKind,
     /// Byte range in the scanned text.
     pub range: Range<usize>,
-    /// True for a vendor's redaction label, false for a value left in clear.
+    /// True for a redaction label (the vendor's or cxqa's), false for a value left in clear.
     pub masked: bool,
+    /// True where cxqa replaced a value with the label.
+    pub redacted: bool,
+}
+
+/// A text with its values in clear replaced, and the findings in the masked text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Masked {
+    pub text: String,
+    pub findings: Vec<PiiFinding>,
 }
 
 impl fmt::Debug for PiiFinding {
@@ -41,7 +81,11 @@ impl fmt::Debug for PiiFinding {
             f,
             "PiiFinding({:?} {} at {}..{})",
             self.kind,
-            if self.masked { "masked" } else { "unmasked" },
+            match (self.masked, self.redacted) {
+                (_, true) => "redacted",
+                (true, false) => "masked",
+                (false, false) => "unmasked",
+            },
             self.range.start,
             self.range.end
         )
@@ -57,6 +101,7 @@ pub struct PiiDetector {
 impl Default for PiiDetector {
     fn default() -> Self {
         let labels = [
+            ("card", PiiKind::CardNumber),
             ("card number", PiiKind::CardNumber),
             ("card expiry date", PiiKind::CardExpiry),
             ("email", PiiKind::Email),
@@ -99,6 +144,35 @@ impl PiiDetector {
         findings
     }
 
+    /// `text` with every value in clear replaced by its kind's placeholder. Labels already in
+    /// the text stay; the findings' ranges are in the masked text.
+    pub fn mask(&self, text: &str) -> Masked {
+        let mut masked = String::with_capacity(text.len());
+        let mut findings = Vec::new();
+        let mut copied = 0;
+        for finding in self.scan(text) {
+            masked.push_str(&text[copied..finding.range.start]);
+            let start = masked.len();
+            if finding.masked {
+                masked.push_str(&text[finding.range.clone()]);
+            } else {
+                masked.push_str(finding.kind.placeholder());
+            }
+            findings.push(PiiFinding {
+                kind: finding.kind,
+                range: start..masked.len(),
+                masked: true,
+                redacted: !finding.masked,
+            });
+            copied = finding.range.end;
+        }
+        masked.push_str(&text[copied..]);
+        Masked {
+            text: masked,
+            findings,
+        }
+    }
+
     fn masked_labels(&self, text: &str) -> Vec<PiiFinding> {
         let mut out = Vec::new();
         let mut offset = 0;
@@ -114,6 +188,7 @@ impl PiiDetector {
                     kind: *kind,
                     range: start..end,
                     masked: true,
+                    redacted: false,
                 });
             }
             offset = start + 1;
@@ -157,6 +232,7 @@ fn emails(text: &str) -> Vec<PiiFinding> {
                 kind: PiiKind::Email,
                 range: start..end,
                 masked: false,
+                redacted: false,
             });
         }
     }
@@ -173,7 +249,12 @@ fn number_runs(text: &str) -> Vec<PiiFinding> {
         let starts_number = bytes[i].is_ascii_digit()
             || (matches!(bytes[i], b'+' | b'(')
                 && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
-        let boundary_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        // A run that continues a token (a UUID group, the seconds of a time, a decimal) is
+        // not a number of its own.
+        let joins = |b: u8| matches!(b, b'-' | b'.' | b':' | b',' | b'/');
+        let boundary_before = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || (joins(bytes[i - 1]) && i >= 2 && bytes[i - 2].is_ascii_alphanumeric()));
         if !(starts_number && boundary_before) {
             i += 1;
             continue;
@@ -194,13 +275,17 @@ fn number_runs(text: &str) -> Vec<PiiFinding> {
             }
             j += 1;
         }
-        let boundary_after = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        let boundary_after = end == bytes.len()
+            || !(bytes[end].is_ascii_alphanumeric()
+                || (joins(bytes[end])
+                    && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)));
         if boundary_after {
             if let Some(kind) = classify(&text[start..end]) {
                 out.push(PiiFinding {
                     kind,
                     range: start..end,
                     masked: false,
+                    redacted: false,
                 });
             }
         }
@@ -223,7 +308,11 @@ fn classify(run: &str) -> Option<PiiKind> {
             3 | 6 => b == b'-',
             _ => b.is_ascii_digit(),
         });
-    if ssn_shape {
+    // One dot and nothing else between the digits is a decimal number (317.555.0134 has two).
+    let decimal = run.bytes().filter(|b| !b.is_ascii_digit()).eq([b'.']);
+    if decimal {
+        None
+    } else if ssn_shape {
         Some(PiiKind::NationalId)
     } else if (13..=19).contains(&digits.len()) && only_card_separators && luhn_valid(&digits) {
         Some(PiiKind::CardNumber)
@@ -330,9 +419,46 @@ mod tests {
             "case id 3f2b1c4d-1111-2222-3333-444455556666",
             "order ABC1234567890",
             "user@localhost",
+            "segment 9c1d2e3f-9491-4431-8454-579392975420 ended",
+            "at 2026-12-03T06:14:35.370474810+00:00",
+            "ratio 0.8200000000000001 or 35.370474810",
         ] {
             assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
         }
+    }
+
+    #[test]
+    fn masking_replaces_values_keeps_labels_and_points_into_the_masked_text() {
+        let text = "card 4111 1111 1111 1111, mail jane@example.com, ssn 123-45-6789, [email], call +1 317 555 0134";
+        let masked = PiiDetector::default().mask(text);
+        assert_eq!(
+            masked.text,
+            "card [card], mail [email], ssn [ssn], [email], call [phone]"
+        );
+        let found: Vec<(PiiKind, bool, &str)> = masked
+            .findings
+            .iter()
+            .map(|f| (f.kind, f.redacted, &masked.text[f.range.clone()]))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (PiiKind::CardNumber, true, "[card]"),
+                (PiiKind::Email, true, "[email]"),
+                (PiiKind::NationalId, true, "[ssn]"),
+                (PiiKind::Email, false, "[email]"),
+                (PiiKind::Phone, true, "[phone]"),
+            ]
+        );
+        assert!(masked.findings.iter().all(|f| f.masked));
+        // Masking again finds only labels and changes nothing.
+        let again = PiiDetector::default().mask(&masked.text);
+        assert_eq!(again.text, masked.text);
+        assert!(again.findings.iter().all(|f| !f.redacted));
+        assert_eq!(
+            PiiDetector::default().mask("no pii here").text,
+            "no pii here"
+        );
     }
 
     #[test]

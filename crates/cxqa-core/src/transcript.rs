@@ -1,16 +1,18 @@
-//! What every connector does to a transcript once its utterances are known: PII findings,
-//! keyword hits, and the pipeline's keyword and sentiment filters.
+//! What every connector does to a transcript once its utterances are known: PII findings (and
+//! masking, per the PII policy), keyword hits, and the pipeline's keyword and sentiment filters.
 
 use crate::keywords::KeywordMatcher;
 use crate::model::{PiiLocation, PiiSummary, Transcript};
-use crate::pii::PiiDetector;
+use crate::pii::{PiiDetector, PiiFinding, PiiPolicy};
 use crate::source::Filters;
 
-/// Fills `pii` and `keyword_hits`; None when the filters exclude the transcript.
+/// Fills `pii` and `keyword_hits` and, with [`PiiPolicy::Mask`], masks the utterances; None when
+/// the filters exclude the transcript. Keywords are matched before masking.
 pub fn finish(
     mut transcript: Transcript,
     detector: &PiiDetector,
     filters: &Filters,
+    policy: PiiPolicy,
 ) -> Option<Transcript> {
     if let Some(sentiment) = &filters.sentiment {
         if !sentiment.accepts(transcript.sentiment.as_ref().map(|s| s.score)) {
@@ -27,22 +29,30 @@ pub fn finish(
     if !matcher.is_empty() && hits.is_empty() {
         return None;
     }
-    let findings: Vec<PiiLocation> = transcript
-        .utterances
-        .iter()
-        .flat_map(|u| {
-            detector.scan(&u.text).into_iter().map(|f| PiiLocation {
-                utterance_index: u.index,
-                kind: f.kind,
-                masked: f.masked,
-                start: f.range.start,
-                end: f.range.end,
-            })
-        })
-        .collect();
+    let mut findings: Vec<PiiLocation> = Vec::new();
+    for utterance in &mut transcript.utterances {
+        let found: Vec<PiiFinding> = match policy {
+            PiiPolicy::Keep => Vec::new(),
+            PiiPolicy::Flag => detector.scan(&utterance.text),
+            PiiPolicy::Mask => {
+                let masked = detector.mask(&utterance.text);
+                utterance.text = masked.text;
+                masked.findings
+            }
+        };
+        findings.extend(found.into_iter().map(|f| PiiLocation {
+            utterance_index: utterance.index,
+            kind: f.kind,
+            masked: f.masked,
+            redacted: f.redacted,
+            start: f.range.start,
+            end: f.range.end,
+        }));
+    }
     transcript.pii = PiiSummary {
         masked: findings.iter().filter(|f| f.masked).count(),
         unmasked: findings.iter().filter(|f| !f.masked).count(),
+        redacted: findings.iter().filter(|f| f.redacted).count(),
         findings,
     };
     transcript.keyword_hits = hits;
@@ -102,25 +112,27 @@ mod tests {
             ],
             -0.4,
         );
-        let done = finish(t.clone(), &PiiDetector::default(), &Filters::default()).unwrap();
+        let flag = |t: Transcript, filters: &Filters| {
+            finish(t, &PiiDetector::default(), filters, PiiPolicy::Flag)
+        };
+        let done = flag(t.clone(), &Filters::default()).unwrap();
         assert_eq!((done.pii.unmasked, done.pii.masked), (1, 1));
         assert_eq!(done.pii.findings[1].utterance_index, 1);
+        assert_eq!(done.utterances[0].text, "my card is 4111 1111 1111 1111");
 
         let keywords = Filters {
             keywords: vec!["refund".into()],
             ..Filters::default()
         };
         assert_eq!(
-            finish(t.clone(), &PiiDetector::default(), &keywords)
-                .unwrap()
-                .keyword_hits,
+            flag(t.clone(), &keywords).unwrap().keyword_hits,
             vec!["refund"]
         );
         let other = Filters {
             keywords: vec!["cancel".into()],
             ..Filters::default()
         };
-        assert!(finish(t.clone(), &PiiDetector::default(), &other).is_none());
+        assert!(flag(t.clone(), &other).is_none());
         let positive = Filters {
             sentiment: Some(SentimentFilter {
                 min: Some(0.0),
@@ -128,6 +140,39 @@ mod tests {
             }),
             ..Filters::default()
         };
-        assert!(finish(t, &PiiDetector::default(), &positive).is_none());
+        assert!(flag(t, &positive).is_none());
+    }
+
+    #[test]
+    fn mask_replaces_values_in_the_text_and_keep_looks_for_nothing() {
+        let t = transcript(
+            &["my card is 4111 1111 1111 1111", "mail [email], a REFUND"],
+            0.1,
+        );
+        let refund = Filters {
+            keywords: vec!["refund".into()],
+            ..Filters::default()
+        };
+        let masked = finish(t.clone(), &PiiDetector::default(), &refund, PiiPolicy::Mask).unwrap();
+        assert_eq!(masked.utterances[0].text, "my card is [card]");
+        assert_eq!(masked.utterances[1].text, "mail [email], a REFUND");
+        assert_eq!(
+            (masked.pii.masked, masked.pii.unmasked, masked.pii.redacted),
+            (2, 0, 1)
+        );
+        let card = &masked.pii.findings[0];
+        assert!(card.redacted);
+        assert_eq!(&masked.utterances[0].text[card.start..card.end], "[card]");
+        assert_eq!(masked.keyword_hits, vec!["refund"]);
+
+        let kept = finish(
+            t.clone(),
+            &PiiDetector::default(),
+            &Filters::default(),
+            PiiPolicy::Keep,
+        )
+        .unwrap();
+        assert_eq!(kept.utterances, t.utterances);
+        assert_eq!(kept.pii, PiiSummary::default());
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use cxqa_core::config::ConfigError;
 use cxqa_core::duration::IsoDuration;
+use cxqa_core::pii::PiiPolicy;
 use cxqa_core::{Filters, Stream, Window};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,11 @@ pub struct ExtractConfig {
     pub max_delete_ratio: f64,
     #[serde(default)]
     pub filters: Filters,
+    /// Personal data (card numbers, e-mails, phones, SSNs) in transcripts, comments and survey
+    /// verbatims: `mask` replaces each value with a typed placeholder before anything stores
+    /// it, `flag` keeps the text and records the findings, `keep` looks for nothing.
+    #[serde(default)]
+    pub pii: PiiPolicy,
 }
 
 fn default_lookback() -> IsoDuration {

@@ -1,7 +1,7 @@
 //! Orchestration: for each requested stream, pull pages and commit each with its checkpoint.
 
 use crate::error::RunError;
-use crate::pages::{EnvelopePages, envelope_pages};
+use crate::pages::{EnvelopePages, PiiHandling, envelope_pages};
 use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use chrono::{DateTime, Utc};
@@ -116,13 +116,14 @@ async fn run_stream(
     if report.resumed {
         tracing::info!(stream = %key.stream, "resuming from the last committed page");
     }
-    let pages = envelope_pages(pipeline.connector.as_ref(), key.stream, &request)?;
+    let pii = PiiHandling::new(pipeline.extract.pii);
+    let pages = envelope_pages(pipeline.connector.as_ref(), key.stream, &request, &pii)?;
     let mut run = StreamRun {
         sink,
         key,
         vendor: pipeline.vendor,
         state,
-        report,
+        report: &mut *report,
         progress,
     };
     run.state.window = Some(request.window);
@@ -135,7 +136,12 @@ async fn run_stream(
         }),
         swept_at: sweeping.then_some(now),
     };
-    run.drive(pages, finish).await
+    let driven = run.drive(pages, finish).await;
+    if let Some(warning) = pii.masked_warning() {
+        tracing::warn!(stream = %key.stream, "{warning}");
+        report.warnings.push(warning);
+    }
+    driven
 }
 
 /// What one stream's run asks for, and whether it is a sweep.

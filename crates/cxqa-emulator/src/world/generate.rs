@@ -467,9 +467,9 @@ impl World {
         lines.push((
             Party::Customer,
             match pii {
-                0..=5 => "Sure, my card is 4111 1111 1111 1111.".to_string(),
-                6..=10 => "You can email me at jane.doe@example.com.".to_string(),
-                11..=15 => "Call me back on +1 317 555 0134 please.".to_string(),
+                0..=5 => format!("Sure, my card is {}.", PLANTED_PII.card),
+                6..=10 => format!("You can email me at {}.", PLANTED_PII.email),
+                11..=15 => format!("Call me back on {} please.", PLANTED_PII.phone),
                 16..=60 => {
                     "Sure, my card number is [card number] and my email is [email].".to_string()
                 }
@@ -689,9 +689,18 @@ impl World {
             changed,
             events,
             answers,
-            comments: rng
-                .chance(0.7)
-                .then(|| "Good call overall; watch the hold time.".to_string()),
+            // Some comments quote what the customer said, personal data included, as real
+            // evaluators' do (chosen by the contact, so the random sequence is unchanged).
+            comments: rng.chance(0.7).then(|| {
+                if c.contact_id % 5 == 0 {
+                    format!(
+                        "Good call, but the customer read out card {}; remind them not to.",
+                        PLANTED_PII.other_card
+                    )
+                } else {
+                    "Good call overall; watch the hold time.".to_string()
+                }
+            }),
             agent_comments: (released && rng.chance(0.3)).then(|| "Thanks, noted.".to_string()),
             agent_has_read: released && rng.chance(0.6),
             dispute_count: u32::from(disputed),
@@ -731,11 +740,15 @@ impl World {
                 .then(|| (csat.unwrap_or(3) * 2 + rng.range(-1, 0)).clamp(0, 10)),
             comment: (answered && rng.chance(0.4)).then(|| {
                 if csat.unwrap_or(3) >= 4 {
-                    "Quick and friendly service."
+                    "Quick and friendly service.".to_string()
+                } else if c.contact_id % 2 == 0 {
+                    format!(
+                        "I had to wait far too long. Call me on {} or write to {}.",
+                        PLANTED_PII.other_phone, PLANTED_PII.other_email
+                    )
                 } else {
-                    "I had to wait far too long."
+                    "I had to wait far too long.".to_string()
                 }
-                .to_string()
             }),
         }
     }

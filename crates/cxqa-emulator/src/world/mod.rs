@@ -42,6 +42,40 @@ pub struct World {
     rng: Rng,
 }
 
+/// The personal data customers say in transcripts and write in survey comments, and evaluators
+/// quote in comments: what a store must not hold in clear.
+#[derive(Debug, Clone, Copy)]
+pub struct PlantedPii {
+    pub card: &'static str,
+    pub other_card: &'static str,
+    pub email: &'static str,
+    pub other_email: &'static str,
+    pub phone: &'static str,
+    pub other_phone: &'static str,
+}
+
+pub const PLANTED_PII: PlantedPii = PlantedPii {
+    card: "4111 1111 1111 1111",
+    other_card: "5500 0000 0000 0004",
+    email: "jane.doe@example.com",
+    other_email: "sam.lee@example.net",
+    phone: "+1 317 555 0134",
+    other_phone: "+1 317 555 0188",
+};
+
+impl PlantedPii {
+    pub fn all(&self) -> [&'static str; 6] {
+        [
+            self.card,
+            self.other_card,
+            self.email,
+            self.other_email,
+            self.phone,
+            self.other_phone,
+        ]
+    }
+}
+
 /// The index of the division the demo client cannot see.
 pub const RESTRICTED_DIVISION: usize = 2;
 
