@@ -105,6 +105,7 @@ impl Pipeline {
 
         let file: PipelineFile = parse_section("", to_json(document)).map_err(redact)?;
         file.extract.validate()?;
+        file.sink.validate()?;
 
         let mut source = file.source;
         let vendor = match source.remove("vendor") {

@@ -5,6 +5,7 @@ pub mod columns;
 mod csv;
 mod jsonl;
 mod postgres;
+pub mod postgres_tls;
 pub mod report;
 mod sqlite;
 mod state_file;
@@ -48,6 +49,9 @@ pub enum SinkConfig {
         /// Schema for the tables (created if missing).
         #[serde(default = "default_schema")]
         schema: String,
+        /// PEM file of the CA that signed the server's certificate (else the DSN's
+        /// `sslrootcert`, else the system's roots). With it, `sslmode=require` checks the chain.
+        ca_file: Option<PathBuf>,
     },
     /// One JSON-lines file per stream in `dir`, appended; state in `dir/cxqa-state.json`.
     Jsonl {
@@ -103,6 +107,15 @@ fn default_webhook_state() -> PathBuf {
 }
 
 impl SinkConfig {
+    /// Checks what serde cannot: a Postgres DSN's form and `sslmode` (before any connection).
+    pub fn validate(&self) -> Result<(), cxqa_core::config::ConfigError> {
+        if let SinkConfig::Postgres { dsn, ca_file, .. } = self {
+            postgres_tls::parse_dsn(dsn.expose_secret(), ca_file.as_deref())
+                .map_err(|e| cxqa_core::config::ConfigError::new("", e.to_string()))?;
+        }
+        Ok(())
+    }
+
     pub fn describe(&self) -> String {
         match self {
             SinkConfig::Sqlite { path } => format!("sqlite {}", path.display()),
@@ -121,8 +134,12 @@ pub async fn open(
 ) -> Result<Box<dyn Sink>, SinkError> {
     Ok(match config {
         SinkConfig::Sqlite { path } => Box::new(SqliteSink::open(path.clone())?),
-        SinkConfig::Postgres { dsn, schema } => {
-            Box::new(PostgresSink::connect(dsn.expose_secret(), schema).await?)
+        SinkConfig::Postgres {
+            dsn,
+            schema,
+            ca_file,
+        } => {
+            Box::new(PostgresSink::connect(dsn.expose_secret(), schema, ca_file.as_deref()).await?)
         }
         SinkConfig::Jsonl { dir } => Box::new(JsonlSink::open(dir.clone()).await?),
         SinkConfig::Csv { dir } => Box::new(CsvSink::open(dir.clone()).await?),
@@ -247,6 +264,9 @@ pub enum SinkError {
     Encode(String),
     #[error("the state in {path} is unreadable ({detail}); move it away to start over")]
     CorruptState { path: String, detail: String },
+    /// A sink setting that cannot work; the message names the key and the fix.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl SinkError {

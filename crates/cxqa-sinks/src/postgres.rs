@@ -2,13 +2,14 @@
 //! columns, the record as jsonb, state in `cxqa_state`, one transaction per page.
 
 use crate::columns::columns;
+use crate::postgres_tls::{RustlsConnect, client_config, parse_dsn};
 use crate::upsert::{Action, Stored, decide};
 use crate::windows::{WrittenWindows, without_windows};
 use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxqa_core::Stream;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 pub struct PostgresSink {
     client: Client,
@@ -29,10 +30,20 @@ fn quote(identifier: &str) -> String {
 }
 
 impl PostgresSink {
-    pub async fn connect(dsn: &str, schema: &str) -> Result<Self, SinkError> {
-        let (client, connection) = tokio_postgres::connect(dsn, NoTls).await.map_err(|e| SinkError::Io {
-            path: "postgres".into(),
-            detail: format!("cannot connect ({e}); check `sink.dsn` and that the server accepts TCP connections"),
+    /// Connects with TLS as the DSN's `sslmode` says (see [`crate::postgres_tls`]).
+    pub async fn connect(
+        dsn: &str,
+        schema: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, SinkError> {
+        let parsed = parse_dsn(dsn, ca_file)?;
+        let tls = RustlsConnect::new(client_config(parsed.mode, parsed.ca_file.as_deref())?);
+        let (client, connection) = parsed.config.connect(tls).await.map_err(|e| {
+            let cause = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
+            SinkError::Io {
+                path: "postgres".into(),
+                detail: format!("cannot connect ({e}{cause}); check `sink.dsn` (and its `sslmode`), `sink.ca_file`, and that the server accepts TCP connections"),
+            }
         })?;
         tokio::spawn(async move {
             if let Err(err) = connection.await {

@@ -178,14 +178,19 @@ async fn sqlite_upserts_soft_deletes_and_keeps_state() {
 
 /// The Postgres URL from `.ci/run`; outside CI its absence skips, inside CI it fails.
 pub fn postgres_url() -> Option<String> {
-    match std::env::var("CXQA_TEST_POSTGRES_URL") {
+    ci_variable("CXQA_TEST_POSTGRES_URL")
+}
+
+/// A variable `.ci/postgres.sh` exports; outside CI its absence skips, inside CI it fails.
+fn ci_variable(name: &str) -> Option<String> {
+    match std::env::var(name) {
         Ok(url) => Some(url),
         Err(_) if std::env::var("CI").is_ok() => {
-            panic!("CI must provide CXQA_TEST_POSTGRES_URL (see .ci/run)")
+            panic!("CI must provide {name} (see .ci/run)")
         }
         Err(_) => {
             eprintln!(
-                "skipping the Postgres test: set CXQA_TEST_POSTGRES_URL, or run `source .ci/postgres.sh` first"
+                "skipping the Postgres test: set {name}, or run `source .ci/postgres.sh` first"
             );
             None
         }
@@ -196,7 +201,7 @@ pub fn postgres_url() -> Option<String> {
 async fn postgres_has_the_same_semantics() {
     let Some(url) = postgres_url() else { return };
     let schema = format!("t{}", std::process::id());
-    let mut sink = PostgresSink::connect(&url, &schema).await.unwrap();
+    let mut sink = PostgresSink::connect(&url, &schema, None).await.unwrap();
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -264,4 +269,94 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+/// Connects as the sink does and answers whether the session is encrypted, or the error.
+async fn session_encrypted(dsn: &str, ca_file: Option<&std::path::Path>) -> Result<bool, String> {
+    use crate::postgres_tls::{RustlsConnect, client_config, parse_dsn};
+    let parsed = parse_dsn(dsn, ca_file).map_err(|e| e.to_string())?;
+    let tls = RustlsConnect::new(
+        client_config(parsed.mode, parsed.ca_file.as_deref()).map_err(|e| e.to_string())?,
+    );
+    let (client, connection) = parsed.config.connect(tls).await.map_err(|e| {
+        let cause = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        format!("{e}: {cause}")
+    })?;
+    tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.get(0))
+}
+
+/// A server that refuses this role without TLS (`.ci/postgres.sh`, self-signed certificate for
+/// localhost): every sslmode behaves as libpq's does, and the sink stores over it.
+#[tokio::test]
+async fn postgres_over_tls_honours_sslmode_and_the_ca_file() {
+    let (Some(url), Some(ca)) = (
+        ci_variable("CXQA_TEST_POSTGRES_TLS_URL"),
+        ci_variable("CXQA_TEST_POSTGRES_CA"),
+    ) else {
+        return;
+    };
+    let ca = std::path::Path::new(&ca);
+    let with = |mode: &str| format!("{url}?sslmode={mode}");
+
+    let refused = session_encrypted(&with("disable"), None).await.unwrap_err();
+    assert!(refused.contains("no encryption"), "{refused}");
+    assert_eq!(session_encrypted(&with("require"), None).await, Ok(true));
+    assert_eq!(
+        session_encrypted(&url, None).await,
+        Ok(true),
+        "a local server: prefer"
+    );
+    assert_eq!(
+        session_encrypted(&with("verify-full"), Some(ca)).await,
+        Ok(true)
+    );
+    let unknown = session_encrypted(&with("verify-full"), None)
+        .await
+        .unwrap_err();
+    assert!(unknown.to_lowercase().contains("certificate"), "{unknown}");
+
+    // A host name the certificate does not carry: verify-ca checks only the chain.
+    let port = url.rsplit_once(':').unwrap().1.split('/').next().unwrap();
+    let renamed = |mode: &str| {
+        format!(
+            "host=elsewhere.invalid hostaddr=127.0.0.1 port={port} user=cxqa_tls dbname=cxqa_test sslmode={mode}"
+        )
+    };
+    assert_eq!(
+        session_encrypted(&renamed("verify-ca"), Some(ca)).await,
+        Ok(true)
+    );
+    let wrong_name = session_encrypted(&renamed("verify-full"), Some(ca))
+        .await
+        .unwrap_err();
+    assert!(wrong_name.contains("not valid for name"), "{wrong_name}");
+
+    let schema = format!("tls{}", std::process::id());
+    let mut sink = PostgresSink::connect(&with("verify-full"), &schema, Some(ca))
+        .await
+        .unwrap();
+    let stats = sink
+        .commit(batch(vec![envelope("a1", 1)], vec![], 1))
+        .await
+        .unwrap();
+    assert_eq!(stats.inserted, 1);
+    let err = PostgresSink::connect(&with("disable"), &schema, None)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("sslmode"),
+        "the error names what to check: {err}"
+    );
 }

@@ -272,6 +272,30 @@ fn plain_http_to_a_remote_vendor_host_is_refused() {
     assert!(!all.contains(SECRET), "{all}");
 }
 
+/// A Postgres DSN with an sslmode cxqa cannot honour is refused before connecting (exit 2),
+/// naming the fix and not the password.
+#[test]
+fn an_unknown_postgres_sslmode_is_refused_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = genesys_pipeline("http://127.0.0.1:9", "").replace(
+        "kind = \"jsonl\"\ndir = \"out\"",
+        "kind = \"postgres\"\ndsn = \"postgres://u:${CXQA_TEST_SECRET}@db.example.com/x?sslmode=always\"",
+    );
+    let file = write(dir.path(), "p.toml", &pipeline);
+    let output = cxqa(
+        &["validate", &file],
+        &[("CXQA_TEST_SECRET", SECRET)],
+        dir.path(),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("sslmode") && all.contains("verify-full"),
+        "{all}"
+    );
+    assert!(!all.contains(SECRET), "{all}");
+}
+
 /// `cxqa check` on CXone names the tenant's divisions, read from UserHub's division search.
 #[tokio::test(flavor = "multi_thread")]
 async fn check_on_cxone_names_the_divisions_from_userhub() {
