@@ -3,7 +3,8 @@
 //! these tests by registering; nothing here names a vendor.
 
 use crate::support::{
-    ANCHOR, FROM, demo_pipeline, emulator, pipeline_into, pipeline_text, records, run, source,
+    ANCHOR, FROM, emulated_vendors, emulator, offered, pipeline_into, pipeline_text, records, run,
+    source,
 };
 use cxqa_core::{ExtractRequest, Stream, Window};
 use cxqa_emulator::{Faults, RunningEmulator, TimePasses};
@@ -12,24 +13,6 @@ use cxqa_runner::pages::envelope_pages;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-
-/// Registered vendors with an emulator and a demo pipeline.
-fn emulated_vendors() -> Vec<&'static str> {
-    cxqa_core::registry()
-        .into_iter()
-        .map(|r| r.vendor)
-        .filter(|v| cxqa_emulator::vendors().contains(v) && demo_pipeline(v).is_some())
-        .collect()
-}
-
-fn offered(vendor: &str) -> Vec<&'static str> {
-    cxqa_core::connector::find(vendor)
-        .unwrap()
-        .streams
-        .iter()
-        .map(|s| s.as_str())
-        .collect()
-}
 
 fn pipeline(vendor: &str, emu: &RunningEmulator, dir: &std::path::Path) -> Pipeline {
     let text = pipeline_text(&source(vendor, emu), &offered(vendor), dir);

@@ -11,6 +11,7 @@ mod genesys;
 mod long_horizon;
 mod rate_limit;
 mod registry;
+mod soak;
 mod storage;
 mod support;
 

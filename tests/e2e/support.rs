@@ -38,6 +38,25 @@ const TEST_PACING: [(&str, i64); 3] = [
     ("extraction_poll_ms", 20),
 ];
 
+/// Registered vendors with an emulator and a demo pipeline.
+pub fn emulated_vendors() -> Vec<&'static str> {
+    cxqa_core::registry()
+        .into_iter()
+        .map(|r| r.vendor)
+        .filter(|v| cxqa_emulator::vendors().contains(v) && demo_pipeline(v).is_some())
+        .collect()
+}
+
+/// The streams `vendor`'s connector offers.
+pub fn offered(vendor: &str) -> Vec<&'static str> {
+    cxqa_core::connector::find(vendor)
+        .unwrap()
+        .streams
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
 /// The demo pipeline of `vendor` (`config/demo-<vendor>.toml`), None when it has none.
 pub fn demo_pipeline(vendor: &str) -> Option<String> {
     std::fs::read_to_string(crate::workspace_root().join(format!("config/demo-{vendor}.toml"))).ok()

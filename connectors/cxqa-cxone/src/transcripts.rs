@@ -188,23 +188,18 @@ impl Transcripts {
             "{base}/interaction-analytics-gateway/v2/segments/{}/analyzed-transcript",
             segment.segment_id
         );
-        let response = self
+        // 404: no transcript. A body that does not decode is retried like a 5xx.
+        let Ok(document) = self
             .api
             .http
-            .send(
+            .json_or_status::<AnalyzedTranscript>(
                 &Request::get(url, TRANSCRIPT).pass_through(&[404]),
                 &self.api.auth,
             )
-            .await?;
-        if response.status == 404 {
+            .await?
+        else {
             return Ok(None);
-        }
-        let document: AnalyzedTranscript =
-            response.json().map_err(|detail| SourceError::Decode {
-                vendor: crate::VENDOR.into(),
-                path: TRANSCRIPT.into(),
-                detail,
-            })?;
+        };
         let agent_id = segment
             .channels
             .iter()

@@ -92,17 +92,6 @@ struct DocumentTopic {
     topic_phrase: Option<String>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(
-    response: &cxqa_http::Response,
-    path: &str,
-) -> Result<T, SourceError> {
-    response.json().map_err(|detail| SourceError::Decode {
-        vendor: crate::VENDOR.into(),
-        path: path.into(),
-        detail,
-    })
-}
-
 /// A transcript's id: its conversation's and communication's.
 fn transcript_id(conversation_id: &str, communication: &str) -> String {
     format!("{conversation_id}:{communication}")
@@ -138,11 +127,15 @@ impl Transcripts {
                 METRICS,
             )
             .pass_through(&[404]);
-        let response = self.api.http.send(&metrics, &self.api.auth).await?;
-        if response.status == 404 {
+        // 404: no analysis. A body that does not decode is retried like a 5xx.
+        let Ok(metrics) = self
+            .api
+            .http
+            .json_or_status::<Metrics>(&metrics, &self.api.auth)
+            .await?
+        else {
             return Ok(None);
-        }
-        let metrics: Metrics = decode(&response, METRICS)?;
+        };
         let sentiment = metrics.sentiment_score.map(|score| Sentiment {
             score: cxqa_core::score::round4((score / self.sentiment_scale).clamp(-1.0, 1.0)),
             trend: metrics.sentiment_trend,
@@ -169,23 +162,26 @@ impl Transcripts {
             "/api/v2/speechandtextanalytics/conversations/{cid}/communications/{communication}/transcripturl"
         );
         for _ in 0..2 {
-            let response = self
+            let Ok(url) = self
                 .api
                 .http
-                .send(
+                .json_or_status::<UrlResponse>(
                     &self.api.get(&path, URL).pass_through(&[404]),
                     &self.api.auth,
                 )
-                .await?;
-            if response.status == 404 {
+                .await?
+            else {
                 return Ok(None);
-            }
-            let url: UrlResponse = decode(&response, URL)?;
+            };
             // Pre-signed: no bearer token; an expired link answers 403 and gets one fresh try.
             let download = Request::get(&url.url, "{transcript url}").pass_through(&[403]);
-            let document = self.api.http.send(&download, &Auth::None).await?;
-            if document.status != 403 {
-                return Ok(Some(decode(&document, "{transcript url}")?));
+            if let Ok(document) = self
+                .api
+                .http
+                .json_or_status::<Document>(&download, &Auth::None)
+                .await?
+            {
+                return Ok(Some(document));
             }
         }
         Err(SourceError::Other(format!(
