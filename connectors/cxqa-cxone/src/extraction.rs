@@ -38,8 +38,11 @@ pub fn normalize_header(header: &str) -> String {
         .collect()
 }
 
-/// Parses a CSV export: UTF-8 with or without BOM, quoted fields, unknown columns kept.
-pub fn parse_csv(body: &[u8]) -> Result<Vec<Row>, String> {
+/// Parses a CSV export: UTF-8 with or without BOM, quoted fields, columns in any order,
+/// unknown columns kept, short rows allowed. A file without one of the `required` columns
+/// (matched by normalized header) is an error naming it: rows without their id would read as
+/// deletions.
+pub fn parse_csv(body: &[u8], required: &[&str]) -> Result<Vec<Row>, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
     let headers: Vec<String> = reader
@@ -48,6 +51,15 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<Row>, String> {
         .iter()
         .map(normalize_header)
         .collect();
+    if let Some(missing) = required
+        .iter()
+        .find(|column| !headers.contains(&normalize_header(column)))
+    {
+        return Err(format!(
+            "the file has no `{missing}` column ({} columns read); check the entity's `version` setting",
+            headers.len()
+        ));
+    }
     reader
         .records()
         .map(|record| {
@@ -102,6 +114,7 @@ impl Extraction {
         &self,
         entity: &str,
         version: &str,
+        required: &[&str],
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<Row>, SourceError> {
@@ -122,10 +135,12 @@ impl Extraction {
                 ),
                 204 => return Ok(Vec::new()),
                 _ => {
-                    return parse_csv(&response.body).map_err(|detail| SourceError::Decode {
-                        vendor: crate::VENDOR.into(),
-                        path: "{data extraction url}".into(),
-                        detail,
+                    return parse_csv(&response.body, required).map_err(|detail| {
+                        SourceError::Decode {
+                            vendor: crate::VENDOR.into(),
+                            path: format!("{{data extraction url}} ({entity} v{version})"),
+                            detail,
+                        }
                     });
                 }
             }
@@ -257,7 +272,7 @@ mod tests {
     #[test]
     fn csv_with_bom_quotes_and_newlines_parses() {
         let body = "\u{feff}Workflow ID,User Review Comments,Extra\r\nw1,\"Fair, but \"\"late\"\"\nsecond line\",x\r\nw2,,y\r\n";
-        let rows = parse_csv(body.as_bytes()).unwrap();
+        let rows = parse_csv(body.as_bytes(), &["Workflow ID"]).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0]["workflowid"], "w1");
         assert_eq!(
@@ -265,5 +280,16 @@ mod tests {
             "Fair, but \"late\"\nsecond line"
         );
         assert_eq!(rows[1]["extra"], "y");
+    }
+
+    #[test]
+    fn a_file_without_a_required_column_names_it() {
+        let err = parse_csv(
+            b"Workflow Id,Score\r\nw1,3\r\n",
+            &["Workflow ID", "Question ID"],
+        )
+        .unwrap_err();
+        assert!(err.contains("`Question ID`"), "{err}");
+        assert!(parse_csv(b"", &["Workflow ID"]).is_err());
     }
 }

@@ -15,6 +15,9 @@ mod qm;
 mod scope;
 mod surveys;
 mod transcripts;
+
+#[cfg(test)]
+mod fuzz;
 mod userhub;
 
 use api::{CxoneApi, CxoneErrors};

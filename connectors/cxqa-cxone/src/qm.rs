@@ -16,6 +16,10 @@ use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, paginate}
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+/// The columns each extraction's rows are known by: without them nothing can be joined.
+pub const WORKFLOW_KEYS: &[&str] = &["Workflow ID"];
+pub const QUESTION_KEYS: &[&str] = &["WorkflowInstance ID", "Question ID"];
+
 /// The two extractions of one chunk.
 #[derive(Debug)]
 pub struct QmChunk {
@@ -92,11 +96,23 @@ impl Qm {
         }
         let workflows = self
             .extraction
-            .rows(&self.workflows.0, &self.workflows.1, start, end)
+            .rows(
+                &self.workflows.0,
+                &self.workflows.1,
+                WORKFLOW_KEYS,
+                start,
+                end,
+            )
             .await?;
         let questions = self
             .extraction
-            .rows(&self.questions.0, &self.questions.1, start, end)
+            .rows(
+                &self.questions.0,
+                &self.questions.1,
+                QUESTION_KEYS,
+                start,
+                end,
+            )
             .await?;
         let chunk = Arc::new(QmChunk {
             workflows,

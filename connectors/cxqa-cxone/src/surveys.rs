@@ -4,7 +4,7 @@
 use crate::api::CxoneApi;
 use crate::contacts::{Contact, Contacts, id_text};
 use chrono::{DateTime, SecondsFormat, Utc};
-use cxqa_core::model::{NpsCategory, Survey, SurveyAnswer};
+use cxqa_core::model::{InteractionContext, NpsCategory, Survey, SurveyAnswer};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
@@ -87,51 +87,65 @@ impl Surveys {
         if !scope.passes(&request.filters) {
             return Ok(None);
         }
-        let context = contact.map(|c| c.context());
-        let nps_score = number(&row, "NPS_SCORE").map(|n| n as i64);
-        let category = text(&row, "NPS_CATEGORY").and_then(|c| match c.to_uppercase().as_str() {
-            "PROMOTER" => Some(NpsCategory::Promoter),
-            "PASSIVE" => Some(NpsCategory::Passive),
-            "DETRACTOR" => Some(NpsCategory::Detractor),
-            _ => None,
-        });
-        let answers = field(&row, "FEEDBACK_DETAILS")
-            .and_then(Value::as_array)
-            .map(|details| {
-                details
-                    .iter()
-                    .map(|d| SurveyAnswer {
-                        question_id: None,
-                        question_text: text(d, "FIELD"),
-                        score: number(d, "NUMERIC_VALUE"),
-                        nps_score: None,
-                        text: text(d, "TEXT_VALUE"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let status = text(&row, "status").map(|s| s.to_lowercase());
-        let completed_at = text(&row, "completedAt").as_deref().and_then(parse_lenient);
-        Ok(Some(Survey {
-            vendor: crate::VENDOR.into(),
+        Ok(Some(to_survey(
             id,
-            interaction_id: contact_id,
-            form_id: text(&row, "surveyIdfier"),
-            form_name: text(&row, "surveyName"),
-            partial: status.as_deref() == Some("partial"),
-            status,
-            completed_at,
-            csat_score: number(&row, "PRIMARY_SCORE"),
-            nps_score,
-            nps_category: category.or_else(|| nps_score.and_then(NpsCategory::from_score)),
-            answers,
-            interaction: context,
-            modified_at: text(&row, "lastUpdated")
-                .as_deref()
-                .and_then(parse_lenient)
-                .or(completed_at),
-            extracted_at: cxqa_core::model::UNSTAMPED,
-        }))
+            &row,
+            contact_id,
+            contact.map(|c| c.context()),
+        )))
+    }
+}
+
+/// A Feedback Management row as a survey; `context` is its contact's, when it was read.
+pub(crate) fn to_survey(
+    id: String,
+    row: &Value,
+    contact_id: Option<String>,
+    context: Option<InteractionContext>,
+) -> Survey {
+    let nps_score = number(row, "NPS_SCORE").map(|n| n as i64);
+    let category = text(row, "NPS_CATEGORY").and_then(|c| match c.to_uppercase().as_str() {
+        "PROMOTER" => Some(NpsCategory::Promoter),
+        "PASSIVE" => Some(NpsCategory::Passive),
+        "DETRACTOR" => Some(NpsCategory::Detractor),
+        _ => None,
+    });
+    let answers = field(row, "FEEDBACK_DETAILS")
+        .and_then(Value::as_array)
+        .map(|details| {
+            details
+                .iter()
+                .map(|d| SurveyAnswer {
+                    question_id: None,
+                    question_text: text(d, "FIELD"),
+                    score: number(d, "NUMERIC_VALUE"),
+                    nps_score: None,
+                    text: text(d, "TEXT_VALUE"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = text(row, "status").map(|s| s.to_lowercase());
+    let completed_at = text(row, "completedAt").as_deref().and_then(parse_lenient);
+    Survey {
+        vendor: crate::VENDOR.into(),
+        id,
+        interaction_id: contact_id,
+        form_id: text(row, "surveyIdfier"),
+        form_name: text(row, "surveyName"),
+        partial: status.as_deref() == Some("partial"),
+        status,
+        completed_at,
+        csat_score: number(row, "PRIMARY_SCORE"),
+        nps_score,
+        nps_category: category.or_else(|| nps_score.and_then(NpsCategory::from_score)),
+        answers,
+        interaction: context,
+        modified_at: text(row, "lastUpdated")
+            .as_deref()
+            .and_then(parse_lenient)
+            .or(completed_at),
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
 

@@ -36,7 +36,7 @@ struct SegmentPage {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Segment {
+pub(crate) struct Segment {
     segment_id: String,
     acd_contact_id: Option<Value>,
     /// When the analysis was published: the transcript's change time.
@@ -73,7 +73,7 @@ struct CategoryMatch {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AnalyzedTranscript {
+pub(crate) struct AnalyzedTranscript {
     language: Option<String>,
     #[serde(default)]
     transcript_blocks: Vec<Block>,
@@ -101,6 +101,26 @@ struct VoiceMetadata {
 impl Segment {
     fn start(&self) -> Option<DateTime<Utc>> {
         self.start_time.as_deref().and_then(parse_lenient)
+    }
+
+    /// The segment's sentiment (−1 … 1) and the customer's end sentiment as its trend class.
+    pub(crate) fn sentiment(&self) -> Option<Sentiment> {
+        self.enlighten_sentiment_raw_score.map(|score| Sentiment {
+            score: cxqa_core::score::round4(score.clamp(-1.0, 1.0)),
+            trend: None,
+            trend_class: self
+                .channels
+                .iter()
+                .find(|c| c.name.as_deref() == Some("Customer"))
+                .and_then(|c| {
+                    c.end_sentiment
+                        .as_ref()?
+                        .value
+                        .as_ref()?
+                        .as_str()
+                        .map(str::to_string)
+                }),
+        })
     }
 }
 
@@ -148,24 +168,7 @@ impl Transcripts {
         {
             return Ok(None);
         }
-        let sentiment = segment
-            .enlighten_sentiment_raw_score
-            .map(|score| Sentiment {
-                score: cxqa_core::score::round4(score.clamp(-1.0, 1.0)),
-                trend: None,
-                trend_class: segment
-                    .channels
-                    .iter()
-                    .find(|c| c.name.as_deref() == Some("Customer"))
-                    .and_then(|c| {
-                        c.end_sentiment
-                            .as_ref()?
-                            .value
-                            .as_ref()?
-                            .as_str()
-                            .map(str::to_string)
-                    }),
-            });
+        let sentiment = segment.sentiment();
         // Skip the transcript call when the sentiment filter already excludes it, or the
         // agent, skill and division filters the segment's contact.
         if request
@@ -200,81 +203,91 @@ impl Transcripts {
         else {
             return Ok(None);
         };
-        let agent_id = segment
-            .channels
-            .iter()
-            .find(|c| c.name.as_deref() == Some("Agent"))
-            .and_then(|c| c.user_id.as_ref())
-            .and_then(id_text);
-        let utterances: Vec<Utterance> = document
-            .transcript_blocks
-            .into_iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let role = b
-                    .user_type
-                    .as_deref()
-                    .or(b.channel_name.as_deref())
-                    .unwrap_or("unknown");
-                let speaker = match role.to_lowercase().as_str() {
-                    "agent" => SpeakerRole::Agent,
-                    "customer" | "caller" => SpeakerRole::Customer,
-                    "ivr" => SpeakerRole::Ivr,
-                    "system" | "bot" => SpeakerRole::System,
-                    other => SpeakerRole::Other(other.to_string()),
-                };
-                let voice = b.voice_metadata;
-                Utterance {
-                    index: b.block_id.unwrap_or(i as u32),
-                    speaker_id: b.user_id.as_ref().and_then(id_text),
-                    speaker,
-                    start_ms: voice
-                        .as_ref()
-                        .and_then(|v| v.start_time)
-                        .map(|t| t.max(0.0) as u64),
-                    end_ms: voice
-                        .as_ref()
-                        .and_then(|v| v.end_time)
-                        .map(|t| t.max(0.0) as u64),
-                    text: b.text.unwrap_or_default(),
-                    confidence: voice.and_then(|v| v.confidence),
-                    sentiment: None,
-                }
-            })
-            .collect();
-        let start = segment.start();
-        let end = segment.end_time.as_deref().and_then(parse_lenient);
-        let transcript = Transcript {
-            vendor: crate::VENDOR.into(),
-            id: segment.segment_id.clone(),
-            interaction_id: segment.acd_contact_id.as_ref().and_then(id_text),
-            communication_id: Some(segment.segment_id.clone()),
-            agent_id,
-            media_type: media(segment.media_type.as_deref()),
-            language: document.language,
-            started_at: start,
-            duration_ms: start
-                .zip(end)
-                .map(|(s, e)| (e - s).num_milliseconds().max(0) as u64),
-            sentiment,
-            utterances,
-            topics: segment
-                .category_matches
-                .iter()
-                .flat_map(|m| &m.full_paths)
-                .filter_map(|path| path.last())
-                .map(|name| Topic {
-                    id: None,
-                    name: name.clone(),
-                    phrase: None,
-                })
-                .collect(),
-            pii: PiiSummary::default(),
-            keyword_hits: Vec::new(),
-            modified_at: published,
-            extracted_at: cxqa_core::model::UNSTAMPED,
-        };
+        let transcript = to_transcript(&segment, document, sentiment, published);
         Ok(Some(transcript))
+    }
+}
+
+/// A segment and its analyzed transcript as a transcript record.
+pub(crate) fn to_transcript(
+    segment: &Segment,
+    document: AnalyzedTranscript,
+    sentiment: Option<Sentiment>,
+    published: Option<DateTime<Utc>>,
+) -> Transcript {
+    let agent_id = segment
+        .channels
+        .iter()
+        .find(|c| c.name.as_deref() == Some("Agent"))
+        .and_then(|c| c.user_id.as_ref())
+        .and_then(id_text);
+    let utterances: Vec<Utterance> = document
+        .transcript_blocks
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let role = b
+                .user_type
+                .as_deref()
+                .or(b.channel_name.as_deref())
+                .unwrap_or("unknown");
+            let speaker = match role.to_lowercase().as_str() {
+                "agent" => SpeakerRole::Agent,
+                "customer" | "caller" => SpeakerRole::Customer,
+                "ivr" => SpeakerRole::Ivr,
+                "system" | "bot" => SpeakerRole::System,
+                other => SpeakerRole::Other(other.to_string()),
+            };
+            let voice = b.voice_metadata;
+            Utterance {
+                index: b.block_id.unwrap_or(i as u32),
+                speaker_id: b.user_id.as_ref().and_then(id_text),
+                speaker,
+                start_ms: voice
+                    .as_ref()
+                    .and_then(|v| v.start_time)
+                    .map(|t| t.max(0.0) as u64),
+                end_ms: voice
+                    .as_ref()
+                    .and_then(|v| v.end_time)
+                    .map(|t| t.max(0.0) as u64),
+                text: b.text.unwrap_or_default(),
+                confidence: voice.and_then(|v| v.confidence),
+                sentiment: None,
+            }
+        })
+        .collect();
+    let start = segment.start();
+    let end = segment.end_time.as_deref().and_then(parse_lenient);
+    Transcript {
+        vendor: crate::VENDOR.into(),
+        id: segment.segment_id.clone(),
+        interaction_id: segment.acd_contact_id.as_ref().and_then(id_text),
+        communication_id: Some(segment.segment_id.clone()),
+        agent_id,
+        media_type: media(segment.media_type.as_deref()),
+        language: document.language,
+        started_at: start,
+        duration_ms: start
+            .zip(end)
+            .map(|(s, e)| (e - s).num_milliseconds().max(0) as u64),
+        sentiment,
+        utterances,
+        topics: segment
+            .category_matches
+            .iter()
+            .flat_map(|m| &m.full_paths)
+            .filter_map(|path| path.last())
+            .map(|name| Topic {
+                id: None,
+                name: name.clone(),
+                phrase: None,
+            })
+            .collect(),
+        pii: PiiSummary::default(),
+        keyword_hits: Vec::new(),
+        modified_at: published,
+        extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }
 

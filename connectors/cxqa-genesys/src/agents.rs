@@ -15,7 +15,7 @@ pub struct Agents {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct User {
+pub(crate) struct User {
     id: String,
     name: Option<String>,
     email: Option<String>,
@@ -84,7 +84,7 @@ impl Source<Agent> for Agents {
     }
 }
 
-fn to_agent(user: User) -> Agent {
+pub(crate) fn to_agent(user: User) -> Agent {
     let state = match user.state.as_deref() {
         Some("inactive") => AgentState::Inactive,
         Some("deleted") => AgentState::Deleted,

@@ -93,7 +93,7 @@ fn feedback_id(evaluation_id: &str, suffix: &str) -> String {
 }
 
 /// The feedback inside one evaluation.
-fn from_evaluation(e: &Evaluation) -> Vec<Feedback> {
+pub(crate) fn from_evaluation(e: &Evaluation) -> Vec<Feedback> {
     let base = |suffix: &str, kind: FeedbackKind| Feedback {
         assessment_id: Some(e.id.clone()),
         interaction_id: e.conversation.as_ref().map(|c| c.id.clone()),

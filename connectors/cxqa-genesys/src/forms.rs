@@ -195,7 +195,11 @@ impl Source<AssessmentForm> for AssessmentForms {
     }
 }
 
-fn to_form(version: &Form, latest: &Form, newest: Option<DateTime<Utc>>) -> AssessmentForm {
+pub(crate) fn to_form(
+    version: &Form,
+    latest: &Form,
+    newest: Option<DateTime<Utc>>,
+) -> AssessmentForm {
     AssessmentForm {
         vendor: crate::VENDOR.into(),
         id: version.id.clone(),

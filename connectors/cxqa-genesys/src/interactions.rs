@@ -42,7 +42,7 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
-fn to_interaction(c: &Conversation) -> Interaction {
+pub(crate) fn to_interaction(c: &Conversation) -> Interaction {
     let agent_metric = |name: &str| -> Option<u64> {
         let values: Vec<f64> = c
             .agents()

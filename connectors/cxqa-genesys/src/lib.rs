@@ -15,6 +15,9 @@ mod interactions;
 mod surveys;
 mod transcripts;
 
+#[cfg(test)]
+mod fuzz;
+
 use api::{ClientCredentials, GenesysApi, GenesysErrors, Listing};
 use async_trait::async_trait;
 use config::GenesysConfig;

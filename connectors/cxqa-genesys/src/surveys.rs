@@ -26,7 +26,7 @@ struct IdName {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SurveyDto {
+pub(crate) struct SurveyDto {
     id: String,
     conversation: Option<IdName>,
     survey_form: Option<IdName>,
@@ -146,7 +146,7 @@ impl Source<Survey> for Surveys {
     }
 }
 
-fn to_survey(dto: SurveyDto, c: &Conversation, partial: bool) -> Survey {
+pub(crate) fn to_survey(dto: SurveyDto, c: &Conversation, partial: bool) -> Survey {
     let answers = dto.answers.as_ref();
     let nps_score = answers.and_then(|a| a.nps_score);
     Survey {

@@ -37,7 +37,7 @@ struct UrlResponse {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Document {
+pub(crate) struct Document {
     start_time: Option<i64>,
     duration: Option<Millis>,
     #[serde(default)]
@@ -232,7 +232,7 @@ fn speaker(purpose: Option<&str>) -> SpeakerRole {
     }
 }
 
-fn to_transcript(
+pub(crate) fn to_transcript(
     c: &Conversation,
     communication: &str,
     document: Document,

@@ -35,6 +35,8 @@ pub mod connector;
 pub mod duration;
 pub mod error;
 pub mod events;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 pub mod keywords;
 pub mod model;
 pub mod page;

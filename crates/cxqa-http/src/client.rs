@@ -192,6 +192,28 @@ impl Request {
     }
 }
 
+/// serde's message with the offending value left out (`invalid type: string "…", expected
+/// f64`): a body's strings can be personal data, and errors reach logs.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quotes = false;
+    for c in message.chars() {
+        match (c, in_quotes) {
+            ('"', false) => {
+                in_quotes = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quotes = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
 /// A fully read response.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -202,8 +224,28 @@ pub struct Response {
 
 impl Response {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, String> {
-        serde_json::from_slice(&self.body).map_err(|e| format!("invalid JSON ({e})"))
+        decode_json(&self.body)
     }
+}
+
+/// Decodes a vendor's JSON body; an error names where in the body it went wrong (the field's
+/// path, or the line and column of broken JSON), never the values around it.
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let what = without_values(&inner.to_string());
+        if inner.is_syntax() || inner.is_eof() || path == "." {
+            format!("invalid JSON ({what})")
+        } else {
+            format!("invalid JSON at `{path}` ({what})")
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| format!("invalid JSON ({e})"))?;
+    Ok(value)
 }
 
 /// The HTTP client of one connector instance.

@@ -19,7 +19,7 @@ mod tests;
 
 pub use client::{
     Auth, BearerTokens, Body, GenericErrors, HttpClient, HttpSettings, Request, Response,
-    VendorErrorInfo, VendorErrors, default_action,
+    VendorErrorInfo, VendorErrors, decode_json, default_action,
 };
 pub use pacing::Pacer;
 pub use reqwest::Method;

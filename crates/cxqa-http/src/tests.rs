@@ -239,6 +239,33 @@ async fn malformed_json_is_retried() {
     assert_eq!(value["entities"][1], 2);
 }
 
+/// A body that does not fit says where (the field's path) and what, but not the value there.
+#[test]
+fn decode_errors_name_the_field_and_never_the_value() {
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        #[allow(dead_code)]
+        score: f64,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    struct Outer {
+        #[allow(dead_code)]
+        answers: Vec<Inner>,
+    }
+    let err = crate::decode_json::<Outer>(
+        br#"{"answers": [{"score": 1}, {"score": "jane@example.com"}]}"#,
+    )
+    .unwrap_err();
+    assert!(err.contains("at `answers[1].score`"), "{err}");
+    assert!(
+        err.contains("expected f64") && !err.contains("jane"),
+        "{err}"
+    );
+    let err = crate::decode_json::<Outer>(br#"{"answers": [{"score": 1"#).unwrap_err();
+    assert!(err.starts_with("invalid JSON (EOF"), "{err}");
+    assert!(crate::decode_json::<Outer>(br#"{"answers": []} trailing"#).is_err());
+}
+
 #[tokio::test]
 async fn bad_request_is_not_retried() {
     let server = MockServer::start().await;

@@ -392,4 +392,74 @@ mod tests {
             .unwrap();
         assert_eq!(err.path, "snk");
     }
+
+    /// A pipeline that uses most of what the file can say.
+    const FULL: &str = "name = \"p\"\naudit_log = \"a.jsonl\"\n[source]\nvendor = \"fakevendor\"\napi_token = \"${FAKE_TOKEN}\"\nregion = \"eu\"\n[extract]\nstreams = [\"agents\"]\nwindow = \"P7D\"\nincremental = true\nlookback = \"P14D\"\npage_size = 100\nconcurrency = 4\nmax_delete_ratio = 0.5\npii = \"mask\"\n[extract.filters]\nkeywords = [\"refund\"]\ndivisions = [\"d1\"]\n[extract.filters.sentiment]\nmin = -0.5\n[sink]\nkind = \"postgres\"\ndsn = \"postgres://u@db.example.com/x?sslmode=verify-full\"\nschema = \"qa\"\n";
+
+    #[test]
+    fn the_full_pipeline_reads() {
+        let pipeline = Pipeline::parse(FULL, "fuzz", &env).unwrap();
+        assert_eq!(pipeline.extract.pii, cxqa_core::pii::PiiPolicy::Mask);
+    }
+
+    /// What a refusal must carry: the key it is about, or what TOML could not read.
+    fn names_the_problem(err: &ConfigError) -> bool {
+        let text = err.to_string();
+        !err.path.is_empty() || text.contains("TOML") || text.contains('`')
+    }
+
+    fn line_edit() -> impl proptest::strategy::Strategy<Value = (usize, u8, String)> {
+        use proptest::prelude::*;
+        (
+            any::<usize>(),
+            0u8..5,
+            prop_oneof![
+                Just("\"".to_string()),
+                Just("= 3".to_string()),
+                Just("[source.extra]".to_string()),
+                Just("-1".to_string()),
+                ".{0,12}".prop_map(String::from),
+            ],
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_a_pipeline_or_an_error_that_names_the_problem(text in ".{0,200}") {
+            if let Err(err) = Pipeline::parse(&text, "fuzz", &env) {
+                proptest::prop_assert!(names_the_problem(&err), "{err}");
+            }
+        }
+
+        /// A good file with lines dropped, misspelt, retyped or garbled.
+        #[test]
+        fn an_edited_pipeline_is_read_or_refused_by_key(
+            edits in proptest::collection::vec(line_edit(), 1..4)
+        ) {
+            let mut lines: Vec<String> = FULL.lines().map(str::to_string).collect();
+            for (at, action, text) in edits {
+                let at = at % lines.len();
+                match action {
+                    0 => { lines.remove(at); }
+                    1 => lines[at] = lines[at].replacen('_', "", 1).replacen('a', "e", 1),
+                    2 => if let Some((key, _)) = lines[at].clone().split_once(" = ") {
+                        lines[at] = format!("{key} = {text}");
+                    },
+                    3 => lines.insert(at, text),
+                    _ => lines[at].push_str(&text),
+                }
+                if lines.is_empty() { break; }
+            }
+            let text = lines.join("\n");
+            match Pipeline::parse(&text, "fuzz", &env) {
+                Ok(pipeline) => proptest::prop_assert!(!pipeline.extract.streams.is_empty()),
+                Err(err) => {
+                    proptest::prop_assert!(names_the_problem(&err), "{err}\n---\n{text}");
+                    proptest::prop_assert!(!err.to_string().contains(TOKEN), "{err}");
+                }
+            }
+        }
+    }
 }
