@@ -1,10 +1,12 @@
 //! `${VAR}` interpolation on string values, after parsing (so a value can never inject TOML),
-//! and the redactor that keeps interpolated and secret-named values out of every message.
+//! and the redactor that keeps secrets out of every message: values of secret-named keys
+//! (`client_secret`, `dsn`, …) and of secret-named variables (`${PG_PASSWORD}`). Other values —
+//! base URLs, regions, paths — are shown, since they are what a user checks first.
 
 use cxqa_core::config::ConfigError;
 
-/// Replaces `${VAR}` in every string of `value`; `$${` stays a literal `${`. Returns the values
-/// that came from the environment so they can be redacted.
+/// Replaces `${VAR}` in every string of `value`; `$${` stays a literal `${`. Secrets among the
+/// values (see the module) are registered with `redactor`.
 pub fn interpolate(
     value: &mut toml::Value,
     path: &str,
@@ -18,8 +20,10 @@ pub fn interpolate(
             if secret_key {
                 redactor.add(&expanded);
             }
-            for piece in from_env {
-                redactor.add(&piece);
+            for (variable, piece) in from_env {
+                if is_secret_key(&variable) {
+                    redactor.add(&piece);
+                }
             }
             *text = expanded;
         }
@@ -43,11 +47,12 @@ pub fn interpolate(
     Ok(())
 }
 
+/// The expanded text, and each variable's name with its value.
 fn expand(
     text: &str,
     path: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, Vec<String>), ConfigError> {
+) -> Result<(String, Vec<(String, String)>), ConfigError> {
     let mut out = String::with_capacity(text.len());
     let mut from_env = Vec::new();
     let mut rest = text;
@@ -80,7 +85,7 @@ fn expand(
                     ))
             })?;
             out.push_str(&value);
-            from_env.push(value);
+            from_env.push((name.to_string(), value));
             rest = &stripped[end + 1..];
         } else {
             out.push('$');
@@ -91,7 +96,7 @@ fn expand(
     Ok((out, from_env))
 }
 
-/// Key names whose literal values are treated as secrets even when written in the file.
+/// Key (or variable) names whose values are secrets, however they were written.
 pub fn is_secret_key(path: &str) -> bool {
     let key = path.rsplit('.').next().unwrap_or(path).to_lowercase();
     [
@@ -161,7 +166,20 @@ mod tests {
             value["source"]["label"].as_str(),
             Some("x-my-client-id-${KEEP}")
         );
-        assert_eq!(redactor.redact("id my-client-id"), "id ***");
+        // A client id from a variable is no secret: errors may show it.
+        assert_eq!(redactor.redact("id my-client-id"), "id my-client-id");
+    }
+
+    #[test]
+    fn secret_keys_and_secret_named_variables_are_redacted_and_nothing_else() {
+        let (_, redactor) = run(
+            "[source]\nclient_id = \"${CLIENT_ID}\"\nclient_secret = \"${CLIENT_ID}-x\"\nregion = \"${SECRET}\"",
+        )
+        .unwrap();
+        assert_eq!(
+            redactor.redact("my-client-id-x hunter2-hunter2 my-client-id"),
+            "*** *** my-client-id"
+        );
     }
 
     #[test]

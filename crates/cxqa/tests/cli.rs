@@ -296,33 +296,36 @@ fn an_unknown_postgres_sslmode_is_refused_before_connecting() {
     assert!(!all.contains(SECRET), "{all}");
 }
 
-/// `cxqa check` on CXone names the tenant's divisions, read from UserHub's division search.
+/// `cxqa check` on CXone shows the API base (a URL from a variable is no secret) and names the
+/// divisions, read from UserHub's division search.
 #[tokio::test(flavor = "multi_thread")]
-async fn check_on_cxone_names_the_divisions_from_userhub() {
+async fn check_on_cxone_shows_the_api_base_and_names_the_divisions_from_userhub() {
     let emu = cxqa_emulator::start(cxqa_emulator::EmulatorConfig::new())
         .await
         .unwrap();
-    let source = cxqa_runner::pipeline::emulator_source(
-        include_str!("../../../config/demo-cxone.toml"),
-        "cxone",
-        emu.url("cxone"),
-        &[],
-    )
-    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = write(
         dir.path(),
         "p.toml",
-        &format!(
-            "[source]\n{source}\n[extract]\nstreams = [\"agents\"]\nwindow = \"P1D\"\n\n[sink]\nkind = \"jsonl\"\ndir = \"out\"\n"
-        ),
+        include_str!("../../../config/demo-cxone.toml"),
     );
     let root = dir.path().to_path_buf();
-    let output = blocking(move || cxqa(&["check", &file], &[], &root)).await;
+    let url = emu.url("cxone").to_string();
+    let env_url = url.clone();
+    let output = blocking(move || {
+        cxqa(
+            &["check", &file],
+            &[("CXQA_DEMO_CXONE_URL", env_url.as_str())],
+            &root,
+        )
+    })
+    .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", text(&output));
+    assert!(stdout.contains(&format!("api base: {url}")), "{stdout}");
     assert!(
         stdout.contains("visible divisions (3): EMEA, Home, Restricted"),
         "{stdout}"
     );
+    assert!(!stdout.contains("demo-app-secret"), "{stdout}");
 }
