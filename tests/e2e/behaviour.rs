@@ -411,3 +411,41 @@ async fn unknown_fields_and_columns_change_no_stored_record() {
         );
     }
 }
+
+/// A vendor that answers every request with a server error is an outage: the run stops within
+/// `outage_after_secs` plus one backoff, at the first stream, saying what the vendor answered,
+/// for how long, and that the committed pages are safe.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_stops_the_run_fast_with_a_clear_message() {
+    const OUTAGE_AFTER: u64 = 3;
+    for vendor in emulated_vendors() {
+        let emu = emulator(Faults {
+            error_rate: 1.0,
+            ..Faults::default()
+        })
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let source = crate::support::source_with(
+            vendor,
+            &emu,
+            &[("outage_after_secs", OUTAGE_AFTER as i64)],
+        );
+        let text = pipeline_text(&source, &offered(vendor), dir.path());
+        let pipeline = Pipeline::parse(&text, "outage", &|_| None).unwrap();
+        let started = std::time::Instant::now();
+        let report = cxqa_runner::run_pipeline(&pipeline, &cxqa_runner::Silent)
+            .await
+            .unwrap();
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed < Duration::from_secs(OUTAGE_AFTER + 5),
+            "{vendor}: took {elapsed:?}"
+        );
+        assert_eq!(report.streams.len(), 1, "{vendor}: no stream after the outage");
+        let error = report.streams[0].error.clone().unwrap_or_default();
+        for part in [vendor, "is down or unreachable", "HTTP 503", "committed page is safe", "resumes"] {
+            assert!(error.contains(part), "{vendor}: `{part}` in {error}");
+        }
+        assert!(!report.succeeded());
+    }
+}

@@ -62,6 +62,14 @@ pub struct CxoneConfig {
     /// Per-request timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// A request that has not succeeded within this many seconds, retries and waits included,
+    /// fails.
+    #[serde(default = "cxqa_http::default_max_retry_elapsed_secs")]
+    pub max_retry_elapsed_secs: u64,
+    /// When every request has failed (5xx, timeouts, connection errors) for this many seconds,
+    /// the run stops at once: the vendor is down.
+    #[serde(default = "cxqa_http::default_outage_after_secs")]
+    pub outage_after_secs: u64,
     /// Rows per request on the agents listing.
     #[serde(default = "default_agents_page_size")]
     pub agents_page_size: u32,
@@ -214,6 +222,8 @@ impl CxoneConfig {
         cxqa_core::config::require_positive(
             "source",
             &[
+                ("max_retry_elapsed_secs", self.max_retry_elapsed_secs),
+                ("outage_after_secs", self.outage_after_secs),
                 ("agents_page_size", u64::from(self.agents_page_size)),
                 ("contacts_page_size", u64::from(self.contacts_page_size)),
                 ("surveys_page_size", u64::from(self.surveys_page_size)),

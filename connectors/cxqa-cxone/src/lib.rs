@@ -81,6 +81,10 @@ impl CxoneConnector {
             config.requests_per_minute,
             Duration::from_secs(config.timeout_secs),
             Duration::from_secs(config.retry_after_cap_secs),
+        )
+        .with_budgets(
+            Duration::from_secs(config.max_retry_elapsed_secs),
+            Duration::from_secs(config.outage_after_secs),
         );
         let http = HttpClient::new(VENDOR, &settings, context.events, Arc::new(CxoneErrors))
             .map_err(|e| ConfigError::new("source", e.to_string()))?;

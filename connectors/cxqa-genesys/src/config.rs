@@ -57,6 +57,14 @@ pub struct GenesysConfig {
     /// Per-request timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// A request that has not succeeded within this many seconds, retries and waits included,
+    /// fails.
+    #[serde(default = "cxqa_http::default_max_retry_elapsed_secs")]
+    pub max_retry_elapsed_secs: u64,
+    /// When every request has failed (5xx, timeouts, connection errors) for this many seconds,
+    /// the run stops at once: the vendor is down.
+    #[serde(default = "cxqa_http::default_outage_after_secs")]
+    pub outage_after_secs: u64,
     /// Page size for the users listing (the maximum is unverified; 100 is common).
     #[serde(default = "default_users_page_size")]
     pub users_page_size: u32,
@@ -189,6 +197,8 @@ impl GenesysConfig {
         cxqa_core::config::require_positive(
             "source",
             &[
+                ("max_retry_elapsed_secs", self.max_retry_elapsed_secs),
+                ("outage_after_secs", self.outage_after_secs),
                 ("users_page_size", u64::from(self.users_page_size)),
                 ("details_page_size", u64::from(self.details_page_size)),
                 ("details_chunk_hours", u64::from(self.details_chunk_hours)),

@@ -78,6 +78,10 @@ impl GenesysConnector {
             config.requests_per_minute,
             Duration::from_secs(config.timeout_secs),
             Duration::from_secs(config.retry_after_cap_secs),
+        )
+        .with_budgets(
+            Duration::from_secs(config.max_retry_elapsed_secs),
+            Duration::from_secs(config.outage_after_secs),
         );
         let http = HttpClient::new(VENDOR, &settings, context.events, Arc::new(GenesysErrors))
             .map_err(|e| ConfigError::new("source", e.to_string()))?;

@@ -39,6 +39,16 @@ pub enum SourceError {
         path: String,
         detail: String,
     },
+    /// Every request to the vendor has failed for a while: the run stops rather than spend
+    /// each stream's retries in turn.
+    #[error(
+        "{vendor} is down or unreachable: every request has failed for {seconds}s (last answer: {last}). The run stops here; every committed page is safe and the next run resumes from it"
+    )]
+    Outage {
+        vendor: String,
+        last: String,
+        seconds: u64,
+    },
     /// Anything else, already phrased for the user.
     #[error("{0}")]
     Other(String),

@@ -1,3 +1,4 @@
+use crate::health::Health;
 use crate::pacing::Pacer;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use chrono::Utc;
@@ -20,6 +21,8 @@ pub struct HttpSettings {
     pub retry: RetryPolicy,
     /// Pace requests below this rate; None = no pacing.
     pub requests_per_minute: Option<u32>,
+    /// Every request failing with 5xx, timeouts or connection errors for this long is an outage.
+    pub outage_after: Duration,
 }
 
 impl Default for HttpSettings {
@@ -29,6 +32,7 @@ impl Default for HttpSettings {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             requests_per_minute: None,
+            outage_after: Duration::from_secs(crate::default_outage_after_secs()),
         }
     }
 }
@@ -47,6 +51,23 @@ impl HttpSettings {
             ..HttpSettings::default()
         }
     }
+
+    /// With a time budget per request and the outage breaker's patience.
+    pub fn with_budgets(mut self, max_retry_elapsed: Duration, outage_after: Duration) -> Self {
+        self.retry.max_elapsed = max_retry_elapsed;
+        self.outage_after = outage_after;
+        self
+    }
+}
+
+/// The default of a connector's `max_retry_elapsed_secs`.
+pub fn default_max_retry_elapsed_secs() -> u64 {
+    300
+}
+
+/// The default of a connector's `outage_after_secs`.
+pub fn default_outage_after_secs() -> u64 {
+    120
 }
 
 /// What a vendor's error body says, phrased for the user.
@@ -257,12 +278,13 @@ pub struct HttpClient {
     pacer: Option<Arc<Pacer>>,
     events: Arc<dyn RequestEventSink>,
     errors: Arc<dyn VendorErrors>,
+    health: Arc<Health>,
 }
 
 enum Attempt<T> {
     Done(T),
-    /// Retry after a server-requested wait (429/503 with Retry-After).
-    RateLimited(Option<Duration>, String),
+    /// Retry after a server-requested wait (429, or 503 — `true`: a server failure too).
+    RateLimited(Option<Duration>, String, bool),
     /// Retry after backoff.
     Failed(String),
     /// The bearer token was refused.
@@ -293,7 +315,29 @@ impl HttpClient {
                 .map(|rpm| Arc::new(Pacer::per_minute(rpm))),
             events,
             errors,
+            health: Arc::new(Health::new(settings.outage_after)),
         })
+    }
+
+    fn outage(&self) -> Option<SourceError> {
+        self.health.outage().map(|outage| SourceError::Outage {
+            vendor: self.vendor.to_string(),
+            last: outage.last,
+            seconds: outage.lasted.as_secs(),
+        })
+    }
+
+    /// Says at the default verbosity that a request keeps failing or must wait long.
+    fn notice(&self, request: &Request, last: &str, attempt: u32, of: u32, wait: Duration) {
+        if self.health.may_notice(&request.path) {
+            tracing::warn!(
+                "{}: {} {} failed ({last}), attempt {attempt} of {of}; retrying in {:.1}s",
+                self.vendor,
+                request.method,
+                request.path,
+                wait.as_secs_f64()
+            );
+        }
     }
 
     pub fn vendor(&self) -> &'static str {
@@ -341,17 +385,28 @@ impl HttpClient {
         let mut refreshed = false;
         let mut waited = Duration::ZERO;
         let mut attempt = 0u32;
+        let started = Instant::now();
         loop {
             attempt += 1;
+            if let Some(outage) = self.outage() {
+                return Err(outage);
+            }
             if let Some(pacer) = &self.pacer {
                 waited += pacer.acquire().await;
             }
             let outcome = self.attempt(request, auth, attempt, waited, &decode).await;
             waited = Duration::ZERO;
-            let wait = match outcome {
-                Attempt::Done(value) => return Ok(value),
-                Attempt::Fatal(err) => return Err(err),
+            let (wait, last, of) = match outcome {
+                Attempt::Done(value) => {
+                    self.health.answered();
+                    return Ok(value);
+                }
+                Attempt::Fatal(err) => {
+                    self.health.answered();
+                    return Err(err);
+                }
                 Attempt::Unauthorized(generation, err) => {
+                    self.health.answered();
                     let Auth::Bearer(tokens) = auth else {
                         return Err(err);
                     };
@@ -361,14 +416,19 @@ impl HttpClient {
                     refreshed = true;
                     tokens.reject(generation).await;
                     tracing::debug!(vendor = self.vendor, path = %request.path, "401: refreshing the token once");
-                    Duration::ZERO
+                    continue;
                 }
-                Attempt::RateLimited(retry_after, last) => {
+                Attempt::RateLimited(retry_after, last, server_failure) => {
+                    if server_failure {
+                        self.health.failed(&last);
+                    } else {
+                        self.health.answered();
+                    }
                     rate_limited += 1;
                     if rate_limited >= self.policy.max_rate_limited {
                         return Err(self.exhausted(request, attempt, last));
                     }
-                    match retry_after {
+                    let wait = match retry_after {
                         Some(wait) if wait > self.policy.retry_after_cap => {
                             return Err(SourceError::WaitTooLong {
                                 vendor: self.vendor.to_string(),
@@ -379,16 +439,39 @@ impl HttpClient {
                         }
                         Some(wait) => wait,
                         None => self.policy.backoff(rate_limited),
-                    }
+                    };
+                    (wait, last, self.policy.max_rate_limited)
                 }
                 Attempt::Failed(last) => {
+                    self.health.failed(&last);
                     failures += 1;
                     if failures >= self.policy.max_attempts {
                         return Err(self.exhausted(request, attempt, last));
                     }
-                    self.policy.backoff(failures)
+                    (
+                        self.policy.backoff(failures),
+                        last,
+                        self.policy.max_attempts,
+                    )
                 }
             };
+            if let Some(outage) = self.outage() {
+                return Err(outage);
+            }
+            if started.elapsed() + wait > self.policy.max_elapsed {
+                return Err(self.exhausted(
+                    request,
+                    attempt,
+                    format!(
+                        "{last}; no success within the {}s budget (`max_retry_elapsed_secs`)",
+                        self.policy.max_elapsed.as_secs()
+                    ),
+                ));
+            }
+            let tries = failures.max(rate_limited);
+            if tries >= 3 || wait > Duration::from_secs(10) {
+                self.notice(request, &last, attempt, of, wait);
+            }
             if !wait.is_zero() {
                 tracing::debug!(vendor = self.vendor, path = %request.path, wait_ms = wait.as_millis() as u64, "retrying");
                 tokio::time::sleep(wait).await;
@@ -495,13 +578,25 @@ impl HttpClient {
         match status {
             429 | 503 => Attempt::RateLimited(
                 parse_retry_after(&response.headers, SystemTime::now()),
-                format!("HTTP {status}"),
+                self.status_detail(&response),
+                status == 503,
             ),
-            408 | 500 | 502 | 504..=599 => Attempt::Failed(format!("HTTP {status}")),
+            408 | 500 | 502 | 504..=599 => Attempt::Failed(self.status_detail(&response)),
             401 if matches!(auth, Auth::Bearer(_)) => {
                 Attempt::Unauthorized(generation, self.vendor_error(request, &response))
             }
             _ => Attempt::Fatal(self.vendor_error(request, &response)),
+        }
+    }
+
+    /// `HTTP 503 (service.unavailable)`: the status and the vendor's code, if it sent one.
+    fn status_detail(&self, response: &Response) -> String {
+        let info = self
+            .errors
+            .describe(response.status, &response.headers, &response.body);
+        match info.code {
+            Some(code) => format!("HTTP {} ({code})", response.status),
+            None => format!("HTTP {}", response.status),
         }
     }
 

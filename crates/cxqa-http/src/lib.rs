@@ -10,6 +10,7 @@
 //! Secrets travel as `SecretString` and never reach logs, errors or events.
 
 mod client;
+mod health;
 mod pacing;
 mod retry;
 mod token;
@@ -19,7 +20,8 @@ mod tests;
 
 pub use client::{
     Auth, BearerTokens, Body, GenericErrors, HttpClient, HttpSettings, Request, Response,
-    VendorErrorInfo, VendorErrors, decode_json, default_action,
+    VendorErrorInfo, VendorErrors, decode_json, default_action, default_max_retry_elapsed_secs,
+    default_outage_after_secs,
 };
 pub use pacing::Pacer;
 pub use reqwest::Method;

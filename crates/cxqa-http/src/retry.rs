@@ -13,6 +13,8 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// A `Retry-After` longer than this fails the request with a clear error.
     pub retry_after_cap: Duration,
+    /// A request that has not succeeded within this long (waits included) fails.
+    pub max_elapsed: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -23,6 +25,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             retry_after_cap: Duration::from_secs(180),
+            max_elapsed: Duration::from_secs(crate::default_max_retry_elapsed_secs()),
         }
     }
 }

@@ -61,6 +61,9 @@ pub struct RequestCounts {
     pub rate_limited: u64,
     /// Time spent waiting for pacing, Retry-After and backoff.
     pub waited_ms: u64,
+    /// The longest single wait before an attempt.
+    #[serde(default)]
+    pub longest_wait_ms: u64,
 }
 
 impl std::ops::Sub for RequestCounts {
@@ -71,6 +74,8 @@ impl std::ops::Sub for RequestCounts {
             retries: self.retries - earlier.retries,
             rate_limited: self.rate_limited - earlier.rate_limited,
             waited_ms: self.waited_ms - earlier.waited_ms,
+            // A maximum cannot be split by time; a stream reports the run's longest so far.
+            longest_wait_ms: self.longest_wait_ms,
         }
     }
 }

@@ -13,6 +13,7 @@ pub struct RequestStats {
     retries: AtomicU64,
     rate_limited: AtomicU64,
     waited_ms: AtomicU64,
+    longest_wait_ms: AtomicU64,
     audit: OnceLock<Arc<AuditLog>>,
 }
 
@@ -27,6 +28,7 @@ impl RequestStats {
             retries: self.retries.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             waited_ms: self.waited_ms.load(Ordering::Relaxed),
+            longest_wait_ms: self.longest_wait_ms.load(Ordering::Relaxed),
         }
     }
 }
@@ -41,6 +43,8 @@ impl RequestEventSink for RequestStats {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
         self.waited_ms.fetch_add(event.waited_ms, Ordering::Relaxed);
+        self.longest_wait_ms
+            .fetch_max(event.waited_ms, Ordering::Relaxed);
         if let Some(audit) = self.audit.get() {
             audit.request(&event);
         }

@@ -6,7 +6,7 @@ use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use chrono::{DateTime, Utc};
 use cxqa_core::model::TombstoneReason;
-use cxqa_core::{ExtractRequest, Page, PriorState, Stream, WindowIds};
+use cxqa_core::{ExtractRequest, Page, PriorState, SourceError, Stream, WindowIds};
 use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState};
 use futures::StreamExt;
 use std::collections::BTreeSet;
@@ -54,7 +54,9 @@ pub async fn run_observed(
             ..Default::default()
         };
         progress.stream_started(pipeline.vendor, stream);
+        let mut outage = false;
         if let Err(error) = run_stream(pipeline, sink, &key, now, &mut report, progress).await {
+            outage = matches!(error, RunError::Source(SourceError::Outage { .. }));
             let error = pipeline.redactor.redact(&error.to_string());
             tracing::error!(stream = %stream, "{error}");
             report.error = Some(error);
@@ -76,6 +78,10 @@ pub async fn run_observed(
         );
         progress.stream_finished(pipeline.vendor, &report);
         streams.push(report);
+        // The vendor is down: the other streams would only spend their own retries on it.
+        if outage {
+            break;
+        }
     }
     RunReport {
         pipeline: pipeline.name.clone(),

@@ -162,6 +162,14 @@ pub fn run_summary(report: &RunReport) -> String {
         ],
         &rows,
     ));
+    if report.requests.retries > 0 {
+        let _ = writeln!(
+            out,
+            "  {} retries; the longest wait before a request was {:.1}s",
+            report.requests.retries,
+            report.requests.longest_wait_ms as f64 / 1000.0
+        );
+    }
     for stream in report.streams.iter().filter(|s| !s.divisions.is_empty()) {
         let counts: Vec<String> = stream
             .divisions

@@ -329,3 +329,41 @@ async fn check_on_cxone_shows_the_api_base_and_names_the_divisions_from_userhub(
     );
     assert!(!stdout.contains("demo-app-secret"), "{stdout}");
 }
+
+/// A vendor answering only errors: at the default verbosity the retries show (what failed,
+/// attempt k of n, the next wait), then the outage message, exit 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_is_visible_and_ends_the_run_with_exit_1() {
+    let emu = cxqa_emulator::start(cxqa_emulator::EmulatorConfig {
+        faults: cxqa_emulator::Faults {
+            error_rate: 1.0,
+            ..cxqa_emulator::Faults::default()
+        },
+        ..cxqa_emulator::EmulatorConfig::new()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = include_str!("../../../config/demo-genesys.toml").replace(
+        "[extract]",
+        "outage_after_secs = 4\n\n[extract]",
+    );
+    let file = write(dir.path(), "p.toml", &pipeline);
+    let root = dir.path().to_path_buf();
+    let url = emu.url("genesys").to_string();
+    let output = blocking(move || {
+        cxqa(
+            &["run", &file],
+            &[("CXQA_DEMO_GENESYS_URL", url.as_str())],
+            &root,
+        )
+    })
+    .await;
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("failed (HTTP 503") && all.contains("attempt 3 of"),
+        "retries are visible:\n{all}"
+    );
+    assert!(all.contains("is down or unreachable"), "{all}");
+}
