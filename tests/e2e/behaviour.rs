@@ -441,9 +441,19 @@ async fn an_outage_stops_the_run_fast_with_a_clear_message() {
             elapsed < Duration::from_secs(OUTAGE_AFTER + 5),
             "{vendor}: took {elapsed:?}"
         );
-        assert_eq!(report.streams.len(), 1, "{vendor}: no stream after the outage");
+        assert_eq!(
+            report.streams.len(),
+            1,
+            "{vendor}: no stream after the outage"
+        );
         let error = report.streams[0].error.clone().unwrap_or_default();
-        for part in [vendor, "is down or unreachable", "HTTP 503", "committed page is safe", "resumes"] {
+        for part in [
+            vendor,
+            "is down or unreachable",
+            "HTTP 503",
+            "committed page is safe",
+            "resumes",
+        ] {
             assert!(error.contains(part), "{vendor}: `{part}` in {error}");
         }
         assert!(!report.succeeded());

@@ -221,3 +221,64 @@ async fn interactions_read_the_same_under_an_older_api_version() {
     );
     assert_eq!(old, current);
 }
+
+/// CXone does not say what scale PRIMARY_SCORE is on: the emulator plays 1–5 and percentages,
+/// and the connector's `csat_scale_*` says which. On 1–5 `csat_score` is the 0–100 Genesys gives
+/// for the same answers ((csat − 1) × 25); on 0–100 it is the percentage itself. A scale that
+/// does not fit leaves `csat_score` empty and keeps the raw value.
+#[tokio::test(flavor = "multi_thread")]
+async fn csat_is_0_to_100_whichever_scale_the_tenant_uses() {
+    let scores = |dir: &std::path::Path| -> Vec<Value> {
+        records(dir, "surveys")
+            .into_iter()
+            .map(|s| s["csat_score"].clone())
+            .collect()
+    };
+    let stars = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(
+        &source("cxone", &stars),
+        &["surveys"],
+        dir.path(),
+    ))
+    .await;
+    let from_stars = scores(dir.path());
+    assert!(!from_stars.is_empty());
+    for survey in records(dir.path(), "surveys") {
+        let score = survey["csat_score"].as_f64().unwrap();
+        assert!([0.0, 25.0, 50.0, 75.0, 100.0].contains(&score), "{survey}");
+        assert_eq!(
+            survey["csat_scale"],
+            serde_json::json!({"min": 1.0, "max": 5.0})
+        );
+    }
+
+    let percent = emulator(Faults::default().with("primary_score_percent", true)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut table: toml::Table = toml::from_str(&source("cxone", &percent)).unwrap();
+    table.insert("csat_scale_min".into(), toml::Value::Float(0.0));
+    table.insert("csat_scale_max".into(), toml::Value::Float(100.0));
+    let scaled = toml::to_string(&table).unwrap();
+    run(&pipeline_text(&scaled, &["surveys"], dir.path())).await;
+    let from_percent = records(dir.path(), "surveys");
+    assert_eq!(from_percent.len(), from_stars.len());
+    for survey in from_percent {
+        let raw = survey["csat_raw"].as_f64().unwrap();
+        assert!((20.0..=100.0).contains(&raw), "{survey}");
+        assert_eq!(survey["csat_score"].as_f64(), Some(raw), "{survey}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    run(&pipeline_text(
+        &source("cxone", &percent),
+        &["surveys"],
+        dir.path(),
+    ))
+    .await;
+    for survey in records(dir.path(), "surveys") {
+        assert!(
+            survey["csat_score"].is_null() && survey["csat_raw"].is_number(),
+            "{survey}"
+        );
+    }
+}

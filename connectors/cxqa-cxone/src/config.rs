@@ -109,6 +109,12 @@ pub struct CxoneConfig {
     /// Feedback Management row field holding the ACD contact id (unverified; a setting).
     #[serde(default = "default_survey_contact_field")]
     pub survey_contact_field: String,
+    /// The scale of Feedback Management's PRIMARY_SCORE (unverified; a setting): `csat_score`
+    /// is it on 0–100, and a run warns about values outside it.
+    #[serde(default = "default_csat_scale_min")]
+    pub csat_scale_min: f64,
+    #[serde(default = "default_csat_scale_max")]
+    pub csat_scale_max: f64,
     /// Feedback Management rows per request.
     #[serde(default = "default_surveys_page_size")]
     pub surveys_page_size: u32,
@@ -120,6 +126,12 @@ pub struct CxoneConfig {
     pub transcript_concurrency: u32,
 }
 
+fn default_csat_scale_min() -> f64 {
+    1.0
+}
+fn default_csat_scale_max() -> f64 {
+    5.0
+}
 fn default_contacts_page_size() -> u32 {
     1000
 }
@@ -242,6 +254,13 @@ impl CxoneConfig {
                 "sweep_every and sweep_lookback must be longer than zero",
             )
             .with_hint("the defaults are sweep_lookback = \"P90D\", sweep_every = \"P7D\""));
+        }
+        if self.csat_scale_max <= self.csat_scale_min {
+            return Err(ConfigError::new(
+                "source.csat_scale_max",
+                "must be greater than `csat_scale_min`",
+            )
+            .with_hint("e.g. csat_scale_min = 1, csat_scale_max = 5"));
         }
         if !(1..=14).contains(&self.extraction_chunk_days) {
             return Err(

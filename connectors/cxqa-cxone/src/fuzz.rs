@@ -239,7 +239,12 @@ proptest! {
             to_transcript(segment, document, segment.sentiment(), None);
         }
         for row in [row, anything] {
-            crate::surveys::to_survey("fb-1".into(), &row, Some("700000001".into()), None);
+            let scale = cxqa_core::model::ScoreScale { min: 1.0, max: 5.0 };
+            let survey =
+                crate::surveys::to_survey("fb-1".into(), &row, Some("700000001".into()), None, scale);
+            if let Some(score) = survey.csat_score {
+                prop_assert!((0.0..=100.0).contains(&score), "{score}");
+            }
         }
     }
 }

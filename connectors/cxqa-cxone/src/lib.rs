@@ -142,6 +142,11 @@ impl CxoneConnector {
                 contacts: contacts.clone(),
                 page_size: config.surveys_page_size,
                 contact_field: config.survey_contact_field.clone(),
+                scale: cxqa_core::model::ScoreScale {
+                    min: config.csat_scale_min,
+                    max: config.csat_scale_max,
+                },
+                warned_outside_scale: Default::default(),
             },
             transcripts: transcripts::Transcripts {
                 api: api.clone(),

@@ -4,7 +4,7 @@
 use crate::api::CxoneApi;
 use crate::contacts::{Contact, Contacts, id_text};
 use chrono::{DateTime, SecondsFormat, Utc};
-use cxqa_core::model::{InteractionContext, NpsCategory, Survey, SurveyAnswer};
+use cxqa_core::model::{InteractionContext, NpsCategory, ScoreScale, Survey, SurveyAnswer};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
@@ -21,6 +21,10 @@ pub struct Surveys {
     pub contacts: Arc<Contacts>,
     pub page_size: u32,
     pub contact_field: String,
+    /// What PRIMARY_SCORE is on (a setting: NICE does not say).
+    pub scale: ScoreScale,
+    /// A score outside the scale is reported once per connector, not once per survey.
+    pub warned_outside_scale: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Deserialize)]
@@ -87,12 +91,27 @@ impl Surveys {
         if !scope.passes(&request.filters) {
             return Ok(None);
         }
-        Ok(Some(to_survey(
+        let survey = to_survey(
             id,
             &row,
             contact_id,
             contact.map(|c| c.context()),
-        )))
+            self.scale,
+        );
+        let outside = survey.csat_raw.is_some() && survey.csat_score.is_none();
+        if outside
+            && !self
+                .warned_outside_scale
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                "cxone: survey PRIMARY_SCORE {} lies outside csat_scale_min..csat_scale_max ({}..{}); set the tenant's scale in [source]",
+                survey.csat_raw.unwrap_or_default(),
+                self.scale.min,
+                self.scale.max
+            );
+        }
+        Ok(Some(survey))
     }
 }
 
@@ -102,7 +121,9 @@ pub(crate) fn to_survey(
     row: &Value,
     contact_id: Option<String>,
     context: Option<InteractionContext>,
+    scale: ScoreScale,
 ) -> Survey {
+    let csat_raw = number(row, "PRIMARY_SCORE");
     let nps_score = number(row, "NPS_SCORE").map(|n| n as i64);
     let category = text(row, "NPS_CATEGORY").and_then(|c| match c.to_uppercase().as_str() {
         "PROMOTER" => Some(NpsCategory::Promoter),
@@ -136,7 +157,9 @@ pub(crate) fn to_survey(
         partial: status.as_deref() == Some("partial"),
         status,
         completed_at,
-        csat_score: number(row, "PRIMARY_SCORE"),
+        csat_score: csat_raw.and_then(|raw| scale.to_percent(raw)),
+        csat_raw,
+        csat_scale: Some(scale),
         nps_score,
         nps_category: category.or_else(|| nps_score.and_then(NpsCategory::from_score)),
         answers,

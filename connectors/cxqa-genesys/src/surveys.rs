@@ -7,7 +7,7 @@ use crate::details::{Conversation, DetailsSettings, Focus};
 use crate::interactions::direction;
 use chrono::{DateTime, Utc};
 use cxqa_core::model::{
-    InteractionContext, NpsCategory, Survey, SurveyAnswer, Tombstone, TombstoneReason,
+    InteractionContext, NpsCategory, ScoreScale, Survey, SurveyAnswer, Tombstone, TombstoneReason,
 };
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{ExtractRequest, SourceError, Stream};
@@ -146,9 +146,16 @@ impl Source<Survey> for Surveys {
     }
 }
 
+/// A survey's `totalScore` is its form's weighted score, a percentage.
+const TOTAL_SCORE_SCALE: ScoreScale = ScoreScale {
+    min: 0.0,
+    max: 100.0,
+};
+
 pub(crate) fn to_survey(dto: SurveyDto, c: &Conversation, partial: bool) -> Survey {
     let answers = dto.answers.as_ref();
     let nps_score = answers.and_then(|a| a.nps_score);
+    let csat_raw = answers.and_then(|a| a.total_score);
     Survey {
         vendor: crate::VENDOR.into(),
         id: dto.id.clone(),
@@ -165,7 +172,9 @@ pub(crate) fn to_survey(dto: SurveyDto, c: &Conversation, partial: bool) -> Surv
         status: dto.status.as_deref().map(snake),
         partial: partial || dto.missing_required_answer,
         completed_at: dto.completed_date,
-        csat_score: answers.and_then(|a| a.total_score),
+        csat_score: csat_raw.and_then(|raw| TOTAL_SCORE_SCALE.to_percent(raw)),
+        csat_raw,
+        csat_scale: Some(TOTAL_SCORE_SCALE),
         nps_score,
         nps_category: nps_score.and_then(NpsCategory::from_score),
         answers: answers

@@ -391,6 +391,22 @@ pub struct Feedback {
     pub extracted_at: DateTime<Utc>,
 }
 
+/// The range a vendor's score is given on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreScale {
+    pub min: f64,
+    pub max: f64,
+}
+
+impl ScoreScale {
+    /// `raw` on 0–100 (rounded to 4 places); None when it lies outside the scale.
+    pub fn to_percent(self, raw: f64) -> Option<f64> {
+        let span = self.max - self.min;
+        (span > 0.0 && (self.min..=self.max).contains(&raw))
+            .then(|| crate::score::round4((raw - self.min) / span * 100.0))
+    }
+}
+
 /// Net Promoter category of a 0–10 answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -425,8 +441,15 @@ pub struct Survey {
     /// True when the respondent did not answer every required question.
     pub partial: bool,
     pub completed_at: Option<DateTime<Utc>>,
-    /// The survey's total (CSAT) score as the vendor reports it.
+    /// The survey's CSAT on 0–100, from `csat_raw` and `csat_scale`, so vendors compare; None
+    /// when the raw value lies outside the scale.
     pub csat_score: Option<f64>,
+    /// The score as the vendor reports it.
+    #[serde(default)]
+    pub csat_raw: Option<f64>,
+    /// The scale `csat_raw` is on.
+    #[serde(default)]
+    pub csat_scale: Option<ScoreScale>,
     pub nps_score: Option<i64>,
     pub nps_category: Option<NpsCategory>,
     #[serde(default)]
@@ -579,6 +602,16 @@ pub struct Tombstone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_score_scale_maps_onto_0_to_100_and_refuses_what_lies_outside() {
+        let stars = ScoreScale { min: 1.0, max: 5.0 };
+        assert_eq!(stars.to_percent(1.0), Some(0.0));
+        assert_eq!(stars.to_percent(4.0), Some(75.0));
+        assert_eq!(stars.to_percent(20.0), None);
+        let empty = ScoreScale { min: 3.0, max: 3.0 };
+        assert_eq!(empty.to_percent(3.0), None);
+    }
 
     #[test]
     fn nps_categories_follow_the_standard_bands() {

@@ -188,22 +188,20 @@ pub fn agent_quality(rows: &[cxqa_sinks::report::AgentQuality]) -> String {
         .iter()
         .map(|r| {
             vec![
-                format!(
-                    "{} {}",
-                    r.vendor,
-                    r.name.clone().unwrap_or_else(|| r.agent_id.clone())
-                ),
+                r.vendor.clone(),
+                r.name.clone().unwrap_or_else(|| r.agent_id.clone()),
                 avg(r.qa_average, r.assessments),
                 avg(r.csat_average, r.surveys),
                 r.sentiment_average
                     .map_or("-".to_string(), |v| format!("{v:+.2} ({})", r.transcripts)),
-                String::new(),
             ]
         })
         .collect();
-    let mut out = String::from("\nper-agent quality (average, count)\n");
+    let mut out = String::from(
+        "\nper-agent quality (average, count; QA and CSAT on 0–100, sentiment on -1…1)\n",
+    );
     out.push_str(&table(
-        &["agent", "QA score", "CSAT", "sentiment", ""],
+        &["vendor", "agent", "QA score", "CSAT", "sentiment"],
         &rows,
     ));
     out

@@ -344,10 +344,8 @@ async fn an_outage_is_visible_and_ends_the_run_with_exit_1() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let pipeline = include_str!("../../../config/demo-genesys.toml").replace(
-        "[extract]",
-        "outage_after_secs = 4\n\n[extract]",
-    );
+    let pipeline = include_str!("../../../config/demo-genesys.toml")
+        .replace("[extract]", "outage_after_secs = 4\n\n[extract]");
     let file = write(dir.path(), "p.toml", &pipeline);
     let root = dir.path().to_path_buf();
     let url = emu.url("genesys").to_string();

@@ -64,6 +64,9 @@ pub(crate) struct CxoneFaults {
     data_extraction_url_secs: u64,
     /// Status polls a Data Extraction job answers RUNNING before SUCCEEDED.
     data_extraction_polls: u32,
+    /// Feedback Management's PRIMARY_SCORE as a percentage (20 … 100) instead of the answer's
+    /// 1 … 5: NICE does not document the scale, so the emulator plays both.
+    primary_score_percent: bool,
 }
 
 impl Default for CxoneFaults {
@@ -72,6 +75,7 @@ impl Default for CxoneFaults {
             data_extraction_spacing_secs: 30,
             data_extraction_url_secs: 30,
             data_extraction_polls: 1,
+            primary_score_percent: false,
         }
     }
 }

@@ -42,6 +42,7 @@ pub(super) async fn feedback_search(
     if let Some(Json(body)) = &body {
         conditions(body.get("filter").unwrap_or(&Value::Null), &mut filters);
     }
+    let percent = switches(&state).primary_score_percent;
     let world = state.world.read().expect("world lock");
     let passes = |at: Option<DateTime<Utc>>, field: &str| {
         filters
@@ -80,7 +81,7 @@ pub(super) async fn feedback_search(
                 "status": if s.partial { "PARTIAL" } else { "COMPLETED" },
                 "completedAt": s.completed.map(ts), "lastUpdated": ts(s.last_event()),
                 "acdContactId": c.contact_id.to_string(), "agentId": world.agents[c.agent].number.to_string(),
-                "PRIMARY_SCORE": s.csat.map(|v| v * 20), "NPS_SCORE": s.nps, "NPS_CATEGORY": category,
+                "PRIMARY_SCORE": s.csat.map(|v| if percent { v * 20 } else { v }), "NPS_SCORE": s.nps, "NPS_CATEGORY": category,
                 "FEEDBACK_DETAILS": answers
             })
         })
