@@ -79,8 +79,11 @@ async fn read_pages(
     stream: Stream,
     request: &ExtractRequest,
 ) -> Vec<(Vec<String>, Option<cxqa_core::Checkpoint>)> {
-    let pii = cxqa_runner::pages::PiiHandling::new(pipeline.extract.pii);
-    let mut pages = envelope_pages(pipeline.connector.as_ref(), stream, request, &pii).unwrap();
+    let with = cxqa_runner::pages::FinishWith {
+        pii: cxqa_runner::pages::PiiHandling::new(pipeline.extract.pii),
+        ..Default::default()
+    };
+    let mut pages = envelope_pages(pipeline.connector.as_ref(), stream, request, &with).unwrap();
     let mut out = Vec::new();
     let read = async {
         while let Some(page) = pages.next().await {
@@ -458,4 +461,66 @@ async fn an_outage_stops_the_run_fast_with_a_clear_message() {
         }
         assert!(!report.succeeded());
     }
+}
+
+/// Both vendors into one store: the same people get the same `agent_key` at every vendor, and
+/// assessments, surveys and transcripts carry their agent's key, so one `GROUP BY agent_key`
+/// (the README's query) gives a person's QA and CSAT across a vendor switch.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_agent_key_follows_a_person_across_vendors() {
+    let emu = emulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("both.sqlite");
+    let sink = format!("kind = \"sqlite\"\npath = \"{}\"", store.display());
+    let vendors = emulated_vendors();
+    for vendor in &vendors {
+        let streams = ["agents", "assessments", "surveys", "transcripts"];
+        run(&pipeline_into(&source(vendor, &emu), &streams, &sink)).await;
+    }
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let shared: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT COUNT(*) FROM (SELECT json_extract(record, '$.agent_key') k FROM agents
+                 GROUP BY k HAVING COUNT(DISTINCT vendor) = {})",
+                vendors.len()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(shared >= 5, "people known at every vendor: {shared}");
+    for (table, agent) in [
+        ("assessments", "$.agent_id"),
+        ("surveys", "$.interaction.agent_id"),
+        ("transcripts", "$.agent_id"),
+    ] {
+        let (rows, keyed, wrong): (i64, i64, i64) = conn
+            .query_row(
+                &format!(
+                    "SELECT COUNT(*), COUNT(json_extract(t.record, '$.agent_key')),
+                            SUM(a.id IS NOT NULL AND json_extract(t.record, '$.agent_key') IS NOT json_extract(a.record, '$.agent_key'))
+                     FROM {table} t LEFT JOIN agents a ON a.vendor = t.vendor AND a.id = json_extract(t.record, '{agent}')"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0))),
+            )
+            .unwrap();
+        assert!(
+            rows > 0 && keyed * 10 >= rows * 9,
+            "{table}: {keyed} of {rows} keyed"
+        );
+        assert_eq!(wrong, 0, "{table}: a key that is not its agent's");
+    }
+    // The README's query: one person's QA and CSAT at each vendor.
+    let across: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM (
+               SELECT json_extract(record, '$.agent_key') AS agent_key FROM assessments
+               WHERE deleted_at IS NULL GROUP BY agent_key HAVING COUNT(DISTINCT vendor) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(across > 0, "no person has assessments at both vendors");
 }

@@ -138,6 +138,7 @@ fn to_agent(agent: AcdAgent) -> Option<Agent> {
         team_id: agent.team_id.as_ref().and_then(id_text),
         team_name: agent.team_name,
         modified_at: agent.last_updated.as_deref().and_then(parse_lenient),
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     })
 }

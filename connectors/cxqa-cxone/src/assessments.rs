@@ -159,6 +159,7 @@ fn assessment(
         division_ids: Vec::new(),
         question_groups: groups,
         modified_at: time(row, "lastupdated"),
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     })
 }

@@ -168,6 +168,7 @@ pub(crate) fn to_survey(
             .as_deref()
             .and_then(parse_lenient)
             .or(completed_at),
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

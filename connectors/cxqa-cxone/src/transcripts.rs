@@ -287,6 +287,7 @@ pub(crate) fn to_transcript(
         pii: PiiSummary::default(),
         keyword_hits: Vec::new(),
         modified_at: published,
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

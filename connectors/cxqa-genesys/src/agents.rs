@@ -102,6 +102,7 @@ pub(crate) fn to_agent(user: User) -> Agent {
         team_id: user.team.as_ref().and_then(|t| t.id.clone()),
         team_name: user.team.and_then(|t| t.name),
         modified_at: None,
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

@@ -495,6 +495,7 @@ pub fn to_assessment(
         },
         question_groups: groups,
         modified_at: e.changed_date,
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

@@ -209,6 +209,7 @@ pub(crate) fn to_survey(dto: SurveyDto, c: &Conversation, partial: bool) -> Surv
             .iter()
             .find(|s| s.survey_id == dto.id)
             .and_then(|s| s.event_time)),
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

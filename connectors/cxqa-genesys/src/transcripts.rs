@@ -312,6 +312,7 @@ pub(crate) fn to_transcript(
         topics,
         keyword_hits: Vec::new(),
         modified_at: c.conversation_end,
+        agent_key: None,
         extracted_at: cxqa_core::model::UNSTAMPED,
     }
 }

@@ -31,6 +31,24 @@ pub trait Finisher: Send + Sync {
     fn transcript(&self, transcript: Transcript) -> Option<Transcript>;
     /// Applies the PII policy to a piece of free text (a comment, a survey verbatim).
     fn free_text(&self, text: &mut Option<String>);
+    /// The `agent_key` of the vendor's agent `agent_id`, when the store knows that agent.
+    fn agent_key(&self, agent_id: Option<&str>) -> Option<String>;
+}
+
+/// An agent's key across vendors: a stable hash (FNV-1a, 64 bits) of the trimmed, lower-cased
+/// e-mail, else username; the address itself does not travel onto every record.
+pub fn agent_key(email: Option<&str>, username: Option<&str>) -> Option<String> {
+    let identity = [email, username]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim().to_lowercase())
+        .find(|s| !s.is_empty())?;
+    let hash = identity
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    Some(format!("ak-{hash:016x}"))
 }
 
 /// What a connector puts in `extracted_at`: the runner stamps the real time when the page
@@ -62,7 +80,12 @@ macro_rules! record {
 }
 
 record!(Interaction, Stream::Interactions);
-record!(Agent, Stream::Agents);
+record!(Agent, Stream::Agents, {
+    fn finish(mut self, _finisher: &dyn Finisher) -> Option<Self> {
+        self.agent_key = agent_key(self.email.as_deref(), self.username.as_deref());
+        Some(self)
+    }
+});
 record!(AssessmentForm, Stream::AssessmentForms);
 record!(Assessment, Stream::Assessments, {
     fn finish(mut self, finisher: &dyn Finisher) -> Option<Self> {
@@ -73,6 +96,7 @@ record!(Assessment, Stream::Assessments, {
         {
             finisher.free_text(&mut question.comments);
         }
+        self.agent_key = finisher.agent_key(self.agent_id.as_deref());
         Some(self)
     }
 });
@@ -87,11 +111,17 @@ record!(Survey, Stream::Surveys, {
         for answer in &mut self.answers {
             finisher.free_text(&mut answer.text);
         }
+        let agent = self
+            .interaction
+            .as_ref()
+            .and_then(|i| i.agent_id.as_deref());
+        self.agent_key = finisher.agent_key(agent);
         Some(self)
     }
 });
 record!(Transcript, Stream::Transcripts, {
-    fn finish(self, finisher: &dyn Finisher) -> Option<Self> {
+    fn finish(mut self, finisher: &dyn Finisher) -> Option<Self> {
+        self.agent_key = finisher.agent_key(self.agent_id.as_deref());
         finisher.transcript(self)
     }
 });
@@ -189,6 +219,11 @@ pub struct Agent {
     pub team_id: Option<String>,
     pub team_name: Option<String>,
     pub modified_at: Option<DateTime<Utc>>,
+    /// The same person at every vendor: derived from the agent's normalized e-mail (else
+    /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
+    /// runner (agents: from their own record; the rest: from the stored agent they name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_key: Option<String>,
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -312,6 +347,11 @@ pub struct Assessment {
     pub division_ids: Vec<String>,
     pub question_groups: Vec<AssessedGroup>,
     pub modified_at: Option<DateTime<Utc>>,
+    /// The same person at every vendor: derived from the agent's normalized e-mail (else
+    /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
+    /// runner (agents: from their own record; the rest: from the stored agent they name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_key: Option<String>,
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -457,6 +497,11 @@ pub struct Survey {
     /// The rated interaction's context: the CSAT-to-interaction join.
     pub interaction: Option<InteractionContext>,
     pub modified_at: Option<DateTime<Utc>>,
+    /// The same person at every vendor: derived from the agent's normalized e-mail (else
+    /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
+    /// runner (agents: from their own record; the rest: from the stored agent they name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_key: Option<String>,
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -514,6 +559,11 @@ pub struct Transcript {
     #[serde(default)]
     pub keyword_hits: Vec<String>,
     pub modified_at: Option<DateTime<Utc>>,
+    /// The same person at every vendor: derived from the agent's normalized e-mail (else
+    /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
+    /// runner (agents: from their own record; the rest: from the stored agent they name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_key: Option<String>,
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -602,6 +652,21 @@ pub struct Tombstone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agent_key_is_the_same_for_the_same_person_and_hides_the_address() {
+        let key = agent_key(Some(" Ann.Lee@Acme.example "), None).unwrap();
+        assert_eq!(
+            Some(key.clone()),
+            agent_key(Some("ann.lee@acme.example"), Some("x"))
+        );
+        assert!(key.starts_with("ak-") && !key.contains("acme"));
+        assert_eq!(
+            agent_key(None, Some("ann")),
+            agent_key(Some(""), Some("ANN"))
+        );
+        assert_eq!(agent_key(None, None), None);
+    }
 
     #[test]
     fn a_score_scale_maps_onto_0_to_100_and_refuses_what_lies_outside() {

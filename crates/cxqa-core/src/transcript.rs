@@ -99,6 +99,7 @@ mod tests {
             pii: PiiSummary::default(),
             keyword_hits: vec![],
             modified_at: None,
+            agent_key: None,
             extracted_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         }
     }

@@ -11,7 +11,7 @@ use cxqa_core::model::{Finisher, Record, Transcript};
 use cxqa_core::pii::{PiiDetector, PiiKind, PiiPolicy};
 use cxqa_core::source::Source;
 use cxqa_core::{ExtractRequest, Filters, Page, Stream};
-use cxqa_sinks::Envelope;
+use cxqa_sinks::{AgentKeys, Envelope};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::collections::BTreeMap;
@@ -20,13 +20,13 @@ use std::sync::Mutex;
 /// Pages of one stream, records encoded; an error ends the stream.
 pub type EnvelopePages<'a> = BoxStream<'a, Result<Page<Envelope>, RunError>>;
 
-/// The pages `connector` yields for `stream`, with `pii` applied; an error when it does not
+/// The pages `connector` yields for `stream`, finished with `with`; an error when it does not
 /// offer the stream.
 pub fn envelope_pages<'a>(
     connector: &'a dyn Connector,
     stream: Stream,
     request: &'a ExtractRequest,
-    pii: &'a PiiHandling,
+    with: &'a FinishWith,
 ) -> Result<EnvelopePages<'a>, RunError> {
     let vendor = connector.vendor();
     stream.visit_source(
@@ -34,9 +34,17 @@ pub fn envelope_pages<'a>(
         Encode {
             vendor,
             request,
-            pii,
+            with,
         },
     )
+}
+
+/// What finishing a stream's records needs beyond the request: the PII policy (and its tally)
+/// and the keys of the agents the store holds.
+#[derive(Debug, Default)]
+pub struct FinishWith {
+    pub pii: PiiHandling,
+    pub agent_keys: AgentKeys,
 }
 
 /// A stream's PII policy, and how many values of each kind it masked.
@@ -87,7 +95,7 @@ impl PiiHandling {
 struct Encode<'a> {
     vendor: &'static str,
     request: &'a ExtractRequest,
-    pii: &'a PiiHandling,
+    with: &'a FinishWith,
 }
 
 impl<'a> SourceVisitor<'a> for Encode<'a> {
@@ -97,11 +105,12 @@ impl<'a> SourceVisitor<'a> for Encode<'a> {
         let Encode {
             vendor,
             request,
-            pii,
+            with,
         } = self;
         let source = source.ok_or(RunError::NotOffered { vendor, stream })?;
         let finisher = Finishing {
-            pii,
+            pii: &with.pii,
+            agent_keys: &with.agent_keys,
             filters: &request.filters,
         };
         Ok(source
@@ -130,6 +139,7 @@ impl<'a> SourceVisitor<'a> for Encode<'a> {
 /// their PII findings and keyword hits, and the pipeline's filters decide whether they are kept.
 struct Finishing<'a> {
     pii: &'a PiiHandling,
+    agent_keys: &'a AgentKeys,
     filters: &'a Filters,
 }
 
@@ -147,6 +157,10 @@ impl Finisher for Finishing<'_> {
                 .map(|f| f.kind),
         );
         Some(finished)
+    }
+
+    fn agent_key(&self, agent_id: Option<&str>) -> Option<String> {
+        self.agent_keys.get(agent_id?).cloned()
     }
 
     fn free_text(&self, text: &mut Option<String>) {

@@ -1,7 +1,7 @@
 //! Orchestration: for each requested stream, pull pages and commit each with its checkpoint.
 
 use crate::error::RunError;
-use crate::pages::{EnvelopePages, PiiHandling, envelope_pages};
+use crate::pages::{EnvelopePages, FinishWith, PiiHandling, envelope_pages};
 use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use chrono::{DateTime, Utc};
@@ -122,8 +122,11 @@ async fn run_stream(
     if report.resumed {
         tracing::info!(stream = %key.stream, "resuming from the last committed page");
     }
-    let pii = PiiHandling::new(pipeline.extract.pii);
-    let pages = envelope_pages(pipeline.connector.as_ref(), key.stream, &request, &pii)?;
+    let with = FinishWith {
+        pii: PiiHandling::new(pipeline.extract.pii),
+        agent_keys: sink.agent_keys(pipeline.vendor).await?,
+    };
+    let pages = envelope_pages(pipeline.connector.as_ref(), key.stream, &request, &with)?;
     let mut run = StreamRun {
         sink,
         key,
@@ -143,7 +146,7 @@ async fn run_stream(
         swept_at: sweeping.then_some(now),
     };
     let driven = run.drive(pages, finish).await;
-    if let Some(warning) = pii.masked_warning() {
+    if let Some(warning) = with.pii.masked_warning() {
         tracing::warn!(stream = %key.stream, "{warning}");
         report.warnings.push(warning);
     }
@@ -464,6 +467,7 @@ mod tests {
             team_id: None,
             team_name: None,
             modified_at: Some(modified),
+            agent_key: None,
             extracted_at: at(59),
         }
     }

@@ -229,6 +229,9 @@ pub struct Batch {
     pub state: StreamState,
 }
 
+/// Agent id → agent key, for one vendor.
+pub type AgentKeys = std::collections::HashMap<String, String>;
+
 /// What a commit did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WriteStats {
@@ -293,6 +296,12 @@ pub trait Sink: Send {
         _since: DateTime<Utc>,
     ) -> Result<StoredVersions, SinkError> {
         Ok(StoredVersions::new())
+    }
+
+    /// The `agent_key` of each live agent of `vendor` the store holds, by the vendor's agent id:
+    /// records naming an agent carry its key. A sink that cannot look them up answers nothing.
+    async fn agent_keys(&mut self, _vendor: &str) -> Result<AgentKeys, SinkError> {
+        Ok(AgentKeys::new())
     }
 
     /// Stores one page and the stream state after it.

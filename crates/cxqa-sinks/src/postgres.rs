@@ -5,7 +5,7 @@ use crate::columns::columns;
 use crate::postgres_tls::{RustlsConnect, client_config, parse_dsn};
 use crate::upsert::{Action, Stored, decide};
 use crate::windows::{WrittenWindows, without_windows};
-use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
+use crate::{AgentKeys, Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxqa_core::Stream;
@@ -142,6 +142,21 @@ impl Sink for PostgresSink {
                     self.table(key.stream)
                 ),
                 &[&key.vendor, &since],
+            )
+            .await
+            .map_err(pg_error)?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+
+    async fn agent_keys(&mut self, vendor: &str) -> Result<AgentKeys, SinkError> {
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "SELECT id, record->>'agent_key' FROM {} WHERE vendor = $1 AND deleted_at IS NULL AND record ? 'agent_key'",
+                    self.table(Stream::Agents)
+                ),
+                &[&vendor],
             )
             .await
             .map_err(pg_error)?;

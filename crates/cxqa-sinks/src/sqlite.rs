@@ -5,7 +5,7 @@
 use crate::columns::{NAMES, columns};
 use crate::upsert::{Action, Stored, decide};
 use crate::windows::{WrittenWindows, without_windows};
-use crate::{Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
+use crate::{AgentKeys, Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxqa_core::Stream;
@@ -246,6 +246,20 @@ impl Sink for SqliteSink {
                 }
             }
             Ok(versions)
+        };
+        read().map_err(|e| db_error(&self.path, e))
+    }
+
+    async fn agent_keys(&mut self, vendor: &str) -> Result<AgentKeys, SinkError> {
+        let read = || -> Result<AgentKeys, rusqlite::Error> {
+            let mut statement = self.conn.prepare(
+                "SELECT id, json_extract(record, '$.agent_key') FROM agents
+                 WHERE vendor = ?1 AND deleted_at IS NULL AND json_extract(record, '$.agent_key') IS NOT NULL",
+            )?;
+            let rows = statement.query_map(params![vendor], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            rows.collect()
         };
         read().map_err(|e| db_error(&self.path, e))
     }
