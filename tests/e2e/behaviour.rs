@@ -524,3 +524,32 @@ async fn one_agent_key_follows_a_person_across_vendors() {
         .unwrap();
     assert!(across > 0, "no person has assessments at both vendors");
 }
+
+/// The run summary counts records per division by id and names each one from the vendor
+/// (Genesys divisions, CXone UserHub), so people read names while `--summary-json` keeps ids.
+#[tokio::test(flavor = "multi_thread")]
+async fn division_counts_are_named() {
+    let emu = emulator(Faults::default()).await;
+    for vendor in emulated_vendors() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = run(&pipeline_text(
+            &source(vendor, &emu),
+            &["interactions", "assessments"],
+            dir.path(),
+        ))
+        .await;
+        let counted: BTreeSet<&String> = report
+            .streams
+            .iter()
+            .flat_map(|s| s.divisions.keys())
+            .collect();
+        assert!(!counted.is_empty(), "{vendor}");
+        for id in counted {
+            let name = report.division_names.get(id);
+            assert!(
+                name.is_some_and(|n| ["Home", "EMEA", "Restricted"].contains(&n.as_str())),
+                "{vendor}: division {id} is named {name:?}"
+            );
+        }
+    }
+}

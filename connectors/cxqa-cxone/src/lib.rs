@@ -230,10 +230,13 @@ impl Connector for CxoneConnector {
         let tenant = self.api.tenant_id().await?;
         let base = self.api.base().await?;
         // Division names are a courtesy: a key without UserHub rights still gets its stream checks.
-        let divisions = self.userhub.division_names().await.unwrap_or_else(|error| {
-            tracing::warn!(%error, "cxone: division names unavailable");
-            Vec::new()
-        });
+        let divisions = match self.userhub.divisions().await {
+            Ok(divisions) => divisions.into_iter().map(|(_, name)| name).collect(),
+            Err(error) => {
+                tracing::warn!(%error, "cxone: division names unavailable");
+                Vec::new()
+            }
+        };
         Ok(CheckReport {
             account: tenant.map(|t| format!("tenant {t}")),
             api_base: Some(base),
@@ -256,6 +259,18 @@ impl Connector for CxoneConnector {
                 checks
             },
         })
+    }
+
+    async fn division_names(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, SourceError> {
+        Ok(self
+            .userhub
+            .divisions()
+            .await?
+            .into_iter()
+            .filter_map(|(number, name)| Some((number?, name)))
+            .collect())
     }
 
     fn interactions(&self) -> Option<&InteractionSource> {

@@ -1,4 +1,4 @@
-//! UserHub: division names, for `cxqa check`, from
+//! UserHub: division names, for `cxqa check` and the run summary, from
 //! `POST /division-management/v1/division/search` (`skip`/`top`, `totalRecords`, the rows under
 //! the singular key `division`).
 
@@ -25,7 +25,9 @@ struct DivisionPage {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Division {
+    division_id: Option<serde_json::Value>,
     name: Option<String>,
     status: Option<String>,
 }
@@ -38,8 +40,8 @@ impl UserHub {
         }
     }
 
-    /// The names of the tenant's active divisions, in name order.
-    pub async fn division_names(&self) -> Result<Vec<String>, SourceError> {
+    /// The tenant's active divisions as (division number, name), in name order.
+    pub async fn divisions(&self) -> Result<Vec<(Option<String>, String)>, SourceError> {
         let url = format!("{}{DIVISION_SEARCH}", self.base().await?);
         let mut names = Vec::new();
         let mut skip = 0;
@@ -57,7 +59,10 @@ impl UserHub {
                             .as_deref()
                             .is_some_and(|s| s.eq_ignore_ascii_case("INACTIVE"))
                     })
-                    .filter_map(|d| d.name),
+                    .filter_map(|d| {
+                        let number = d.division_id.as_ref().and_then(crate::contacts::id_text);
+                        Some((number, d.name?))
+                    }),
             );
             skip += returned;
             if returned < PAGE || page.total_records.is_some_and(|total| skip >= total) {

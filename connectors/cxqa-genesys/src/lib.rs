@@ -257,6 +257,23 @@ impl Connector for GenesysConnector {
         })
     }
 
+    async fn division_names(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, SourceError> {
+        let divisions: Listing<Named> = self
+            .api
+            .json(&self.api.get(
+                "/api/v2/authorization/divisions?pageSize=100",
+                "/api/v2/authorization/divisions",
+            ))
+            .await?;
+        Ok(divisions
+            .entities
+            .into_iter()
+            .filter_map(|d| Some((d.id?, d.name?)))
+            .collect())
+    }
+
     fn interactions(&self) -> Option<&InteractionSource> {
         Some(&self.interactions)
     }

@@ -56,6 +56,13 @@ pub trait Connector: Send + Sync {
     /// Authenticates and reports what the credentials can see.
     async fn check(&self) -> Result<CheckReport, SourceError>;
 
+    /// The names of the divisions records name by id (`division_ids`), for people to read.
+    async fn division_names(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, SourceError> {
+        Ok(Default::default())
+    }
+
     /// Called by the runner before each run: forget whatever an earlier run read (caches are
     /// valid within one run only; a long-lived pipeline runs many times).
     async fn start_run(&self) {}

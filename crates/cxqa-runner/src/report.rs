@@ -42,6 +42,9 @@ pub struct RunReport {
     pub streams: Vec<StreamReport>,
     pub requests: RequestCounts,
     pub elapsed_ms: u64,
+    /// Names of the division ids the streams counted, as the vendor gives them.
+    #[serde(default)]
+    pub division_names: std::collections::BTreeMap<String, String>,
 }
 
 impl RunReport {

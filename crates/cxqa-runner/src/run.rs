@@ -83,6 +83,20 @@ pub async fn run_observed(
             break;
         }
     }
+    // Names only for what was counted: a run that read no division asks nothing more.
+    let division_names = if streams.iter().any(|s| !s.divisions.is_empty()) {
+        pipeline
+            .connector
+            .division_names()
+            .await
+            .unwrap_or_else(|error| {
+                let error = pipeline.redactor.redact(&error.to_string());
+                tracing::warn!("division names unavailable: {error}");
+                Default::default()
+            })
+    } else {
+        Default::default()
+    };
     RunReport {
         pipeline: pipeline.name.clone(),
         vendor: pipeline.vendor.to_string(),
@@ -90,6 +104,7 @@ pub async fn run_observed(
         streams,
         requests: pipeline.requests.snapshot(),
         elapsed_ms: millis(started.elapsed()),
+        division_names,
     }
 }
 

@@ -174,7 +174,10 @@ pub fn run_summary(report: &RunReport) -> String {
         let counts: Vec<String> = stream
             .divisions
             .iter()
-            .map(|(d, n)| format!("{d}: {n}"))
+            .map(|(d, n)| {
+                let name = report.division_names.get(d).unwrap_or(d);
+                format!("{name}: {n}")
+            })
             .collect();
         let name = stream.stream.map(|s| s.to_string()).unwrap_or_default();
         let _ = writeln!(out, "  {name} per division: {}", counts.join(", "));
