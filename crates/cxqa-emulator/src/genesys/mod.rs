@@ -23,6 +23,7 @@ mod agents;
 mod aggregates;
 mod auth;
 mod details;
+mod directory;
 mod evaluations;
 mod feedback;
 mod forms;
@@ -36,6 +37,7 @@ use agents::*;
 use aggregates::*;
 use auth::*;
 use details::*;
+use directory::*;
 use evaluations::*;
 use feedback::*;
 use forms::*;
@@ -107,6 +109,10 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/api/v2/authorization/divisions", get(divisions))
         .route("/api/v2/authorization/divisionspermitted/paged/me", get(divisions_permitted))
         .route("/api/v2/users", get(users))
+        .route("/api/v2/routing/queues", get(queues))
+        .route("/api/v2/groups", get(groups))
+        .route("/api/v2/locations", get(locations))
+        .route("/api/v2/stations", get(stations))
         .route("/api/v2/quality/forms/evaluations", get(forms))
         .route("/api/v2/quality/forms/evaluations/{form_id}", get(form_by_id))
         .route("/api/v2/quality/forms/evaluations/{form_id}/versions", get(form_versions))

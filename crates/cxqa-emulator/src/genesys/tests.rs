@@ -630,3 +630,44 @@ async fn genesys_refuses_a_token_another_vendor_issued() {
         (401, Some("authentication.required"))
     );
 }
+
+/// The directory listings other extractors read answer as classic entity listings, paged by
+/// `pageSize`/`pageNumber` until `nextUri` disappears, instead of 404.
+#[tokio::test]
+async fn genesys_directory_listings_page_like_every_classic_listing() {
+    let emu = emulator(Faults::default()).await;
+    let http = client();
+    let base = emu.url("genesys");
+    let token = genesys_token(&http, base, ADMIN_CLIENT).await;
+    for path in [
+        "/api/v2/routing/queues",
+        "/api/v2/groups",
+        "/api/v2/locations",
+        "/api/v2/stations",
+    ] {
+        let mut url = format!("{base}{path}?pageSize=2");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut total = None;
+        loop {
+            let (status, page) = get_json(&http, &url, &token).await;
+            assert_eq!(status, 200, "{path}");
+            total = total.or(page["total"].as_u64());
+            for entity in page["entities"].as_array().unwrap() {
+                assert!(
+                    entity["name"].is_string() && entity["selfUri"].is_string(),
+                    "{entity}"
+                );
+                assert!(
+                    seen.insert(entity["id"].as_str().unwrap().to_string()),
+                    "{path}: repeated"
+                );
+            }
+            match page["nextUri"].as_str() {
+                Some(next) => url = format!("{base}{next}"),
+                None => break,
+            }
+        }
+        assert_eq!(Some(seen.len() as u64), total, "{path}");
+        assert!(!seen.is_empty(), "{path}");
+    }
+}
