@@ -14,6 +14,11 @@ use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+/// Every stream `vendor` offers, through the runner into JSON lines under `dir`.
+async fn run_every_stream(vendor: &str, emu: &RunningEmulator, dir: &std::path::Path) {
+    run(&pipeline_text(&source(vendor, emu), &offered(vendor), dir)).await;
+}
+
 fn pipeline(vendor: &str, emu: &RunningEmulator, dir: &std::path::Path) -> Pipeline {
     let text = pipeline_text(&source(vendor, emu), &offered(vendor), dir);
     Pipeline::parse(&text, "behaviour", &|_| None).unwrap_or_else(|e| panic!("{e}\n{text}"))
@@ -164,12 +169,7 @@ async fn every_record_validates_against_its_stream_schema() {
     let emu = emulator(Faults::default()).await;
     for vendor in emulated_vendors() {
         let dir = tempfile::tempdir().unwrap();
-        run(&pipeline_text(
-            &source(vendor, &emu),
-            &offered(vendor),
-            dir.path(),
-        ))
-        .await;
+        run_every_stream(vendor, &emu, dir.path()).await;
         for stream in offered(vendor) {
             let stream: Stream = stream.parse().unwrap();
             let schema = serde_json::to_value(cxqa_core::model::record_schema(stream)).unwrap();
@@ -387,12 +387,7 @@ async fn unknown_fields_and_columns_change_no_stored_record() {
             })
             .await;
             let dir = tempfile::tempdir().unwrap();
-            run(&pipeline_text(
-                &source(vendor, &emu),
-                &offered(vendor),
-                dir.path(),
-            ))
-            .await;
+            run_every_stream(vendor, &emu, dir.path()).await;
             let store: BTreeMap<&str, Vec<serde_json::Value>> = offered(vendor)
                 .into_iter()
                 .map(|stream| {

@@ -249,51 +249,45 @@ async fn rejected_credentials_exit_1_with_status_code_and_fix() {
     assert!(!err.contains(SECRET));
 }
 
-/// Plain HTTP to a vendor host elsewhere is a config error (exit 2) that names the key and the fix.
-#[test]
-fn plain_http_to_a_remote_vendor_host_is_refused() {
+/// `cxqa validate` on `pipeline` (with the secret variable set): its exit code and all it printed,
+/// which must not hold the secret.
+fn validated(pipeline: &str) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "p.toml",
-        &genesys_pipeline("http://example.com", ""),
-    );
+    let file = write(dir.path(), "p.toml", pipeline);
     let output = cxqa(
         &["validate", &file],
         &[("CXQA_TEST_SECRET", SECRET)],
         dir.path(),
     );
     let all = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(!all.contains(SECRET), "{all}");
+    (output.status.code(), all)
+}
+
+/// Plain HTTP to a vendor host elsewhere is a config error (exit 2) that names the key and the fix.
+#[test]
+fn plain_http_to_a_remote_vendor_host_is_refused() {
+    let (code, all) = validated(&genesys_pipeline("http://example.com", ""));
+    assert_eq!(code, Some(2), "{all}");
     assert!(
         all.contains("source.base_url") && all.contains("allow_insecure_http"),
         "{all}"
     );
-    assert!(!all.contains(SECRET), "{all}");
 }
 
 /// A Postgres DSN with an sslmode cxqa cannot honour is refused before connecting (exit 2),
 /// naming the fix and not the password.
 #[test]
 fn an_unknown_postgres_sslmode_is_refused_before_connecting() {
-    let dir = tempfile::tempdir().unwrap();
-    let pipeline = genesys_pipeline("http://127.0.0.1:9", "").replace(
+    let (code, all) = validated(&genesys_pipeline("http://127.0.0.1:9", "").replace(
         "kind = \"jsonl\"\ndir = \"out\"",
         "kind = \"postgres\"\ndsn = \"postgres://u:${CXQA_TEST_SECRET}@db.example.com/x?sslmode=always\"",
-    );
-    let file = write(dir.path(), "p.toml", &pipeline);
-    let output = cxqa(
-        &["validate", &file],
-        &[("CXQA_TEST_SECRET", SECRET)],
-        dir.path(),
-    );
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{all}");
+    ));
+    assert_eq!(code, Some(2), "{all}");
     assert!(
         all.contains("sslmode") && all.contains("verify-full"),
         "{all}"
     );
-    assert!(!all.contains(SECRET), "{all}");
 }
 
 /// `cxqa check` on CXone shows the API base (a URL from a variable is no secret) and names the
