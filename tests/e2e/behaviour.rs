@@ -411,7 +411,7 @@ async fn unknown_fields_and_columns_change_no_stored_record() {
 }
 
 /// A vendor that answers every request with a server error is an outage: the run stops within
-/// `outage_after_secs` plus one backoff, at the first stream, saying what the vendor answered,
+/// `outage_after` plus one backoff, at the first stream, saying what the vendor answered,
 /// for how long, and that the committed pages are safe.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_outage_stops_the_run_fast_with_a_clear_message() {
@@ -423,11 +423,12 @@ async fn an_outage_stops_the_run_fast_with_a_clear_message() {
         })
         .await;
         let dir = tempfile::tempdir().unwrap();
-        let source = crate::support::source_with(
-            vendor,
-            &emu,
-            &[("outage_after_secs", OUTAGE_AFTER as i64)],
+        let mut source: toml::Table = toml::from_str(&source(vendor, &emu)).unwrap();
+        source.insert(
+            "outage_after".into(),
+            toml::Value::String(format!("PT{OUTAGE_AFTER}S")),
         );
+        let source = toml::to_string(&source).unwrap();
         let text = pipeline_text(&source, &offered(vendor), dir.path());
         let pipeline = Pipeline::parse(&text, "outage", &|_| None).unwrap();
         let started = std::time::Instant::now();

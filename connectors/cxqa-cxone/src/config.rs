@@ -62,14 +62,14 @@ pub struct CxoneConfig {
     /// Per-request timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
-    /// A request that has not succeeded within this many seconds, retries and waits included,
-    /// fails.
-    #[serde(default = "cxqa_http::default_max_retry_elapsed_secs")]
-    pub max_retry_elapsed_secs: u64,
-    /// When every request has failed (5xx, timeouts, connection errors) for this many seconds,
-    /// the run stops at once: the vendor is down.
-    #[serde(default = "cxqa_http::default_outage_after_secs")]
-    pub outage_after_secs: u64,
+    /// A request that has not succeeded within this long, retries and waits included, fails
+    /// (ISO-8601 duration).
+    #[serde(default = "cxqa_http::default_max_retry_elapsed")]
+    pub max_retry_elapsed: IsoDuration,
+    /// When every request has failed (5xx, timeouts, connection errors) for this long, the run
+    /// stops at once: the vendor is down (ISO-8601 duration).
+    #[serde(default = "cxqa_http::default_outage_after")]
+    pub outage_after: IsoDuration,
     /// Rows per request on the agents listing.
     #[serde(default = "default_agents_page_size")]
     pub agents_page_size: u32,
@@ -234,8 +234,11 @@ impl CxoneConfig {
         cxqa_core::config::require_positive(
             "source",
             &[
-                ("max_retry_elapsed_secs", self.max_retry_elapsed_secs),
-                ("outage_after_secs", self.outage_after_secs),
+                (
+                    "max_retry_elapsed",
+                    self.max_retry_elapsed.as_std().as_secs(),
+                ),
+                ("outage_after", self.outage_after.as_std().as_secs()),
                 ("agents_page_size", u64::from(self.agents_page_size)),
                 ("contacts_page_size", u64::from(self.contacts_page_size)),
                 ("surveys_page_size", u64::from(self.surveys_page_size)),

@@ -83,8 +83,8 @@ impl CxoneConnector {
             Duration::from_secs(config.retry_after_cap_secs),
         )
         .with_budgets(
-            Duration::from_secs(config.max_retry_elapsed_secs),
-            Duration::from_secs(config.outage_after_secs),
+            config.max_retry_elapsed.as_std(),
+            config.outage_after.as_std(),
         );
         let http = HttpClient::new(VENDOR, &settings, context.events, Arc::new(CxoneErrors))
             .map_err(|e| ConfigError::new("source", e.to_string()))?;

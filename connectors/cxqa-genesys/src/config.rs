@@ -1,6 +1,7 @@
 //! The `[source]` table for `vendor = "genesys"`.
 
 use cxqa_core::config::{ConfigError, vendor_url};
+use cxqa_core::duration::IsoDuration;
 use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -57,14 +58,14 @@ pub struct GenesysConfig {
     /// Per-request timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
-    /// A request that has not succeeded within this many seconds, retries and waits included,
-    /// fails.
-    #[serde(default = "cxqa_http::default_max_retry_elapsed_secs")]
-    pub max_retry_elapsed_secs: u64,
-    /// When every request has failed (5xx, timeouts, connection errors) for this many seconds,
-    /// the run stops at once: the vendor is down.
-    #[serde(default = "cxqa_http::default_outage_after_secs")]
-    pub outage_after_secs: u64,
+    /// A request that has not succeeded within this long, retries and waits included, fails
+    /// (ISO-8601 duration).
+    #[serde(default = "cxqa_http::default_max_retry_elapsed")]
+    pub max_retry_elapsed: IsoDuration,
+    /// When every request has failed (5xx, timeouts, connection errors) for this long, the run
+    /// stops at once: the vendor is down (ISO-8601 duration).
+    #[serde(default = "cxqa_http::default_outage_after")]
+    pub outage_after: IsoDuration,
     /// Page size for the users listing (the maximum is unverified; 100 is common).
     #[serde(default = "default_users_page_size")]
     pub users_page_size: u32,
@@ -197,8 +198,11 @@ impl GenesysConfig {
         cxqa_core::config::require_positive(
             "source",
             &[
-                ("max_retry_elapsed_secs", self.max_retry_elapsed_secs),
-                ("outage_after_secs", self.outage_after_secs),
+                (
+                    "max_retry_elapsed",
+                    self.max_retry_elapsed.as_std().as_secs(),
+                ),
+                ("outage_after", self.outage_after.as_std().as_secs()),
                 ("users_page_size", u64::from(self.users_page_size)),
                 ("details_page_size", u64::from(self.details_page_size)),
                 ("details_chunk_hours", u64::from(self.details_chunk_hours)),

@@ -80,8 +80,8 @@ impl GenesysConnector {
             Duration::from_secs(config.retry_after_cap_secs),
         )
         .with_budgets(
-            Duration::from_secs(config.max_retry_elapsed_secs),
-            Duration::from_secs(config.outage_after_secs),
+            config.max_retry_elapsed.as_std(),
+            config.outage_after.as_std(),
         );
         let http = HttpClient::new(VENDOR, &settings, context.events, Arc::new(GenesysErrors))
             .map_err(|e| ConfigError::new("source", e.to_string()))?;

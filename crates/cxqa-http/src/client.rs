@@ -3,6 +3,7 @@ use crate::pacing::Pacer;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use chrono::Utc;
 use cxqa_core::SourceError;
+use cxqa_core::duration::IsoDuration;
 use cxqa_core::error::VendorFailure;
 use cxqa_core::events::{RequestEvent, RequestEventSink};
 use reqwest::header::HeaderMap;
@@ -32,7 +33,7 @@ impl Default for HttpSettings {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             requests_per_minute: None,
-            outage_after: Duration::from_secs(crate::default_outage_after_secs()),
+            outage_after: default_outage_after().as_std(),
         }
     }
 }
@@ -60,14 +61,14 @@ impl HttpSettings {
     }
 }
 
-/// The default of a connector's `max_retry_elapsed_secs`.
-pub fn default_max_retry_elapsed_secs() -> u64 {
-    300
+/// The default of a connector's `max_retry_elapsed`: five minutes.
+pub fn default_max_retry_elapsed() -> IsoDuration {
+    IsoDuration::from_seconds(300)
 }
 
-/// The default of a connector's `outage_after_secs`.
-pub fn default_outage_after_secs() -> u64 {
-    120
+/// The default of a connector's `outage_after`: two minutes.
+pub fn default_outage_after() -> IsoDuration {
+    IsoDuration::from_seconds(120)
 }
 
 /// What a vendor's error body says, phrased for the user.
@@ -463,7 +464,7 @@ impl HttpClient {
                     request,
                     attempt,
                     format!(
-                        "{last}; no success within the {}s budget (`max_retry_elapsed_secs`)",
+                        "{last}; no success within the {}s budget (`max_retry_elapsed`)",
                         self.policy.max_elapsed.as_secs()
                     ),
                 ));

@@ -20,8 +20,8 @@ mod tests;
 
 pub use client::{
     Auth, BearerTokens, Body, GenericErrors, HttpClient, HttpSettings, Request, Response,
-    VendorErrorInfo, VendorErrors, decode_json, default_action, default_max_retry_elapsed_secs,
-    default_outage_after_secs,
+    VendorErrorInfo, VendorErrors, decode_json, default_action, default_max_retry_elapsed,
+    default_outage_after,
 };
 pub use pacing::Pacer;
 pub use reqwest::Method;

@@ -25,7 +25,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             retry_after_cap: Duration::from_secs(180),
-            max_elapsed: Duration::from_secs(crate::default_max_retry_elapsed_secs()),
+            max_elapsed: crate::default_max_retry_elapsed().as_std(),
         }
     }
 }

@@ -339,7 +339,7 @@ async fn an_outage_is_visible_and_ends_the_run_with_exit_1() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pipeline = include_str!("../../../config/demo-genesys.toml")
-        .replace("[extract]", "outage_after_secs = 4\n\n[extract]");
+        .replace("[extract]", "outage_after = \"PT4S\"\n\n[extract]");
     let file = write(dir.path(), "p.toml", &pipeline);
     let root = dir.path().to_path_buf();
     let url = emu.url("genesys").to_string();
