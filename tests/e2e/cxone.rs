@@ -128,6 +128,53 @@ async fn data_extraction_refusals_are_waited_out_and_expired_links_fail_clearly(
     assert!(error.contains("expired three times"), "{error}");
 }
 
+/// A 14-day look-back costs one job per entity and calendar chunk, and only job creations are
+/// spaced. Whether status polls count toward the rule is unverified, so the emulator plays both:
+/// when they count, the first refused poll makes every later call keep the spacing, no job is
+/// created twice, and the store is the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn data_extraction_spaces_job_creations_and_learns_when_polls_count() {
+    let mut stores = Vec::new();
+    for polls_count in [false, true] {
+        let emu = emulator(Faults::default()).await;
+        emu.set_faults(
+            emu.faults()
+                .with("data_extraction_spacing_secs", 1)
+                .with("data_extraction_polls_count", polls_count),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let spaced = source_with(
+            "cxone",
+            &emu,
+            &[("extraction_spacing_secs", 1), ("extraction_poll_ms", 50)],
+        );
+        // 2026-11-06T12:00 to the anchor: 15 calendar days, split where the 14-day blocks
+        // counted from 1970-01-01 end (2026-11-19): two chunks.
+        let text = pipeline_text(&spaced, &["assessments"], dir.path()).replace(
+            &format!("from = \"{}\"", crate::support::FROM),
+            "from = \"2026-11-06T12:00:00Z\"",
+        );
+        run(&text).await;
+        let served = emu.stats().by_route;
+        assert_eq!(
+            served["/data-extraction/v1/jobs"], 4,
+            "polls count: {polls_count}: two entities for each of two chunks, none refused"
+        );
+        let polls = served["/data-extraction/v1/jobs/{job_id}"];
+        if polls_count {
+            assert!(polls > 8, "a refused poll is asked again: {polls}");
+        } else {
+            assert_eq!(
+                polls, 8,
+                "two polls a job (RUNNING, SUCCEEDED), none refused"
+            );
+        }
+        stores.push(comparable(records(dir.path(), "assessments")));
+    }
+    assert!(!stores[0].is_empty());
+    assert_eq!(stores[0], stores[1]);
+}
+
 /// No QM, survey or transcript endpoint filters by skill or division: the connector applies the
 /// filters from each record's contact, so every stream keeps only the filtered contacts, and
 /// assessments carry their contact's division.

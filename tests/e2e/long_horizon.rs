@@ -227,13 +227,7 @@ async fn months_of_daily_runs(vendor: &str, store: Store, fresh: Store) {
             });
             faults += passed.faults.len();
         }
-        let t = std::time::Instant::now();
         run(&daily, emu.visible_until()).await;
-        eprintln!(
-            "DEBUG day {day}: {:?} {:?}",
-            t.elapsed(),
-            emu.stats().by_route
-        );
         let (stored, size) = store.read(vendor).await;
         let diff = differences(&truth(&emu, vendor), &stored);
         assert!(diff.is_empty(), "{vendor}, day {day}:\n{}", diff.join("\n"));

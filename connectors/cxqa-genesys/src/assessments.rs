@@ -14,10 +14,11 @@ use cxqa_core::model::{
 use cxqa_core::score::{self, GroupInput, QuestionInput, ScoreOptions};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{ExtractRequest, Page, SourceError, Stream};
+use cxqa_http::FetchOnce;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub const BY_ID: &str = "/api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}";
 
@@ -99,16 +100,17 @@ pub enum Fetched {
     Gone,
 }
 
-/// Evaluations by id, shared by the assessments and feedback streams of one run.
+/// Evaluations by id, shared by the assessments and feedback streams of one run: each is
+/// fetched once, even when both streams ask for it at the same time.
 #[derive(Default)]
 pub struct EvaluationCache {
-    entries: Mutex<HashMap<String, Fetched>>,
+    entries: FetchOnce<String, Fetched>,
 }
 
 impl EvaluationCache {
     /// Forgets every evaluation (a new run reads them afresh).
     pub fn clear(&self) {
-        self.entries.lock().expect("evaluation cache").clear();
+        self.entries.clear();
     }
 
     pub async fn get(
@@ -117,25 +119,19 @@ impl EvaluationCache {
         conversation_id: &str,
         evaluation_id: &str,
     ) -> Result<Fetched, SourceError> {
-        if let Some(hit) = self
-            .entries
-            .lock()
-            .expect("evaluation cache")
-            .get(evaluation_id)
-        {
-            return Ok(hit.clone());
-        }
-        let path =
-            format!("/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}");
-        let fetched = match api.get_unless_gone::<Evaluation>(&path, BY_ID).await? {
-            Some(evaluation) => Fetched::Found(Arc::new(evaluation)),
-            None => Fetched::Gone,
-        };
         self.entries
-            .lock()
-            .expect("evaluation cache")
-            .insert(evaluation_id.to_string(), fetched.clone());
-        Ok(fetched)
+            .get_or_fetch(&evaluation_id.to_string(), || async {
+                let path = format!(
+                    "/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}"
+                );
+                Ok(
+                    match api.get_unless_gone::<Evaluation>(&path, BY_ID).await? {
+                        Some(evaluation) => Fetched::Found(Arc::new(evaluation)),
+                        None => Fetched::Gone,
+                    },
+                )
+            })
+            .await
     }
 }
 

@@ -66,7 +66,8 @@ pub struct GenesysConfig {
     /// stops at once: the vendor is down (ISO-8601 duration).
     #[serde(default = "cxqa_http::default_outage_after")]
     pub outage_after: IsoDuration,
-    /// Page size for the users listing (the maximum is unverified; 100 is common).
+    /// Page size for the users listing (the maximum is unverified; public code uses 100 and
+    /// 500, and 500 costs a fifth of the requests).
     #[serde(default = "default_users_page_size")]
     pub users_page_size: u32,
     /// Page size of the conversation details query (the maximum is unverified).
@@ -147,7 +148,7 @@ fn default_timeout() -> u64 {
     60
 }
 fn default_users_page_size() -> u32 {
-    100
+    500
 }
 
 /// Where to send API and login requests.
@@ -189,10 +190,14 @@ impl GenesysConfig {
             return Err(ConfigError::new("source.client_id", "is empty")
                 .with_hint("set the OAuth client id"));
         }
-        if !(1..=3000).contains(&self.requests_per_minute) {
+        if !(1..=cxqa_core::config::MAX_REQUESTS_PER_MINUTE).contains(&self.requests_per_minute) {
             return Err(
-                ConfigError::new("source.requests_per_minute", "out of range")
-                    .with_hint("use 1 to 3000"),
+                ConfigError::new("source.requests_per_minute", "out of range").with_hint(
+                    format!(
+                        "use 1 to {}",
+                        cxqa_core::config::MAX_REQUESTS_PER_MINUTE
+                    ),
+                ),
             );
         }
         cxqa_core::config::require_positive(

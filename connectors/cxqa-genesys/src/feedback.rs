@@ -23,6 +23,8 @@ pub struct FeedbackItems {
     pub forms: Arc<FormCache>,
     pub cache: Arc<EvaluationCache>,
     pub batch: usize,
+    /// Page size of the users listing (`users_page_size`).
+    pub users_page_size: u32,
     pub agents: tokio::sync::Mutex<Option<Arc<Vec<String>>>>,
 }
 
@@ -145,7 +147,10 @@ impl FeedbackItems {
             return Ok(ids.clone());
         }
         let mut ids = Vec::new();
-        let mut next = Some("/api/v2/users?pageSize=100&pageNumber=1&state=any".to_string());
+        let mut next = Some(format!(
+            "/api/v2/users?pageSize={}&pageNumber=1&state=any",
+            self.users_page_size
+        ));
         while let Some(path) = next {
             let listing: Listing<IdRef> =
                 self.api.json(&self.api.get(&path, "/api/v2/users")).await?;

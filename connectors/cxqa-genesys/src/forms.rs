@@ -8,9 +8,9 @@ use cxqa_core::model::{
 };
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
+use cxqa_http::FetchOnce;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const FORMS: &str = "/api/v2/quality/forms/evaluations";
 
@@ -104,31 +104,28 @@ impl Question {
     }
 }
 
-/// Form versions by id, shared by the forms and assessments streams of one connector.
+/// Form versions by id, shared by the forms, assessments and feedback streams of one connector:
+/// each version is fetched once, even when streams running side by side ask for it together.
 #[derive(Default)]
 pub struct FormCache {
-    versions: Mutex<HashMap<String, Arc<Form>>>,
+    versions: FetchOnce<String, Arc<Form>>,
 }
 
 impl FormCache {
     pub fn insert(&self, form: Form) -> Arc<Form> {
-        let form = Arc::new(form);
-        self.versions
-            .lock()
-            .expect("form cache")
-            .insert(form.id.clone(), form.clone());
-        form
+        self.versions.insert(form.id.clone(), Arc::new(form))
     }
 
     /// The version by id, fetched once.
     pub async fn version(&self, api: &GenesysApi, id: &str) -> Result<Arc<Form>, SourceError> {
-        if let Some(form) = self.versions.lock().expect("form cache").get(id) {
-            return Ok(form.clone());
-        }
-        let form: Form = api
-            .json(&api.get(&format!("{FORMS}/{id}"), &format!("{FORMS}/{{formId}}")))
-            .await?;
-        Ok(self.insert(form))
+        self.versions
+            .get_or_fetch(&id.to_string(), || async {
+                let form: Form = api
+                    .json(&api.get(&format!("{FORMS}/{id}"), &format!("{FORMS}/{{formId}}")))
+                    .await?;
+                Ok(Arc::new(form))
+            })
+            .await
     }
 }
 

@@ -136,6 +136,7 @@ impl GenesysConnector {
                 forms: form_cache,
                 cache: evaluation_cache,
                 batch: config.coaching_user_batch as usize,
+                users_page_size: config.users_page_size,
                 agents: tokio::sync::Mutex::new(None),
             },
             surveys: surveys::Surveys {

@@ -174,7 +174,9 @@ impl Transcripts {
                 return Ok(None);
             };
             // Pre-signed: no bearer token; an expired link answers 403 and gets one fresh try.
-            let download = Request::get(&url.url, "{transcript url}").pass_through(&[403]);
+            let download = Request::get(&url.url, "{transcript url}")
+                .pass_through(&[403])
+                .presigned();
             if let Ok(document) = self
                 .api
                 .http

@@ -18,6 +18,9 @@ pub struct RequestEvent {
     pub attempt: u32,
     /// Time spent waiting before this attempt (pacing, Retry-After, backoff).
     pub waited_ms: u64,
+    /// A pre-signed storage download: not the vendor's API, not counted against its limits.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub presigned: bool,
 }
 
 /// Receives request events. Implementations must be cheap: they run on the request path.

@@ -160,6 +160,9 @@ pub struct Request {
     pub body: Body,
     /// Statuses handed back as responses instead of errors (e.g. 404 = "no transcript").
     pub pass_through: Vec<u16>,
+    /// Whether the request spends the vendor's API budget (the pacer's slots). Pre-signed
+    /// storage links do not: they are not the vendor's API.
+    pub paced: bool,
 }
 
 impl Request {
@@ -172,6 +175,7 @@ impl Request {
             headers: Vec::new(),
             body: Body::None,
             pass_through: Vec::new(),
+            paced: true,
         }
     }
 
@@ -210,6 +214,13 @@ impl Request {
 
     pub fn pass_through(mut self, statuses: &[u16]) -> Self {
         self.pass_through.extend_from_slice(statuses);
+        self
+    }
+
+    /// A pre-signed download (object storage, not the vendor's API): sent without waiting for
+    /// the pacer, so it neither spends nor waits for API budget.
+    pub fn presigned(mut self) -> Self {
+        self.paced = false;
         self
     }
 }
@@ -392,7 +403,7 @@ impl HttpClient {
             if let Some(outage) = self.outage() {
                 return Err(outage);
             }
-            if let Some(pacer) = &self.pacer {
+            if let Some(pacer) = self.pacer.as_ref().filter(|_| request.paced) {
                 waited += pacer.acquire().await;
             }
             let outcome = self.attempt(request, auth, attempt, waited, &decode).await;
@@ -561,6 +572,7 @@ impl HttpClient {
             latency_ms: started.elapsed().as_millis() as u64,
             attempt,
             waited_ms: waited.as_millis() as u64,
+            presigned: !request.paced,
         });
 
         let response = match result {

@@ -4,12 +4,14 @@
 //! - a retry loop owned here: 429/503 honour `Retry-After` (seconds or HTTP-date) up to a cap,
 //!   other 5xx, 408, connect errors, timeouts and unreadable bodies get jittered exponential
 //!   backoff within an attempts budget; 401 on a bearer request refreshes the token once;
-//! - pacing below a configured requests-per-minute;
+//! - pacing below a configured requests-per-minute (pre-signed downloads are not paced);
+//! - [`FetchOnce`]: what several streams share (forms, evaluations) fetched once per key;
 //! - one [`RequestEvent`](cxqa_core::events::RequestEvent) per attempt, for the audit log.
 //!
 //! Secrets travel as `SecretString` and never reach logs, errors or events.
 
 mod client;
+mod fetch_once;
 mod health;
 mod pacing;
 mod retry;
@@ -23,6 +25,7 @@ pub use client::{
     VendorErrorInfo, VendorErrors, decode_json, default_action, default_max_retry_elapsed,
     default_outage_after,
 };
+pub use fetch_once::FetchOnce;
 pub use pacing::Pacer;
 pub use reqwest::Method;
 pub use reqwest::header::HeaderMap;

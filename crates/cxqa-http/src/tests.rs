@@ -478,6 +478,37 @@ async fn pacing_spaces_requests() {
     assert!(waited >= 250, "{waited}");
 }
 
+#[tokio::test]
+async fn presigned_downloads_neither_wait_for_nor_spend_the_pacers_slots() {
+    let server = MockServer::start().await;
+    Mock::given(path("/paced"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    // One request a minute: a second paced request would wait a minute.
+    let settings = HttpSettings {
+        requests_per_minute: Some(1),
+        ..fast_settings()
+    };
+    let (http, events) = client(&settings);
+    http.send(&get(&server, "/paced"), &Auth::None)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        http.send(&get(&server, "/paced").presigned(), &Auth::None)
+            .await
+            .unwrap();
+    }
+    assert!(events.events().iter().all(|e| e.waited_ms == 0));
+    // The slot after the first paced request is still a minute away: downloads took none.
+    let next = tokio::time::timeout(
+        Duration::from_millis(200),
+        http.send(&get(&server, "/paced"), &Auth::None),
+    )
+    .await;
+    assert!(next.is_err(), "the second paced request waits for its slot");
+}
+
 #[test]
 fn secret_form_values_are_redacted_in_debug() {
     let request = Request::post("http://127.0.0.1/token", "/token")

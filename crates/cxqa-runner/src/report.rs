@@ -58,6 +58,9 @@ impl RunReport {
 pub struct RequestCounts {
     /// HTTP attempts, retries included.
     pub requests: u64,
+    /// Of those, downloads from pre-signed storage links (not the vendor's API).
+    #[serde(default)]
+    pub presigned: u64,
     /// Attempts after the first of a request.
     pub retries: u64,
     /// Responses with status 429.
@@ -69,17 +72,10 @@ pub struct RequestCounts {
     pub longest_wait_ms: u64,
 }
 
-impl std::ops::Sub for RequestCounts {
-    type Output = RequestCounts;
-    fn sub(self, earlier: Self) -> Self {
-        RequestCounts {
-            requests: self.requests - earlier.requests,
-            retries: self.retries - earlier.retries,
-            rate_limited: self.rate_limited - earlier.rate_limited,
-            waited_ms: self.waited_ms - earlier.waited_ms,
-            // A maximum cannot be split by time; a stream reports the run's longest so far.
-            longest_wait_ms: self.longest_wait_ms,
-        }
+impl RequestCounts {
+    /// The requests that spent the vendor's API budget.
+    pub fn api_requests(&self) -> u64 {
+        self.requests - self.presigned
     }
 }
 

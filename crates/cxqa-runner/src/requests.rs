@@ -1,20 +1,50 @@
-//! Counts HTTP attempts for the run summary (per stream, by taking snapshots around it).
+//! Counts HTTP attempts for the run summary, for the whole run and per stream.
 
 use crate::audit::AuditLog;
 use crate::report::RequestCounts;
+use cxqa_core::Stream;
 use cxqa_core::events::{RequestEvent, RequestEventSink};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+
+tokio::task_local! {
+    /// The stream whose run is being polled: its requests are counted as its own.
+    static STREAM: Stream;
+}
+
+/// Runs `future` as `stream`'s work: the requests it makes count for that stream, even while
+/// other streams run side by side in the same task.
+pub(crate) fn counted_as<F: Future>(stream: Stream, future: F) -> impl Future<Output = F::Output> {
+    STREAM.scope(stream, future)
+}
 
 /// Counts every HTTP attempt and copies it to the audit log once one is attached.
 #[derive(Default)]
 pub struct RequestStats {
-    requests: AtomicU64,
-    retries: AtomicU64,
-    rate_limited: AtomicU64,
-    waited_ms: AtomicU64,
-    longest_wait_ms: AtomicU64,
+    counts: Mutex<Counts>,
     audit: OnceLock<Arc<AuditLog>>,
+}
+
+#[derive(Default)]
+struct Counts {
+    all: RequestCounts,
+    by_stream: HashMap<Stream, RequestCounts>,
+}
+
+impl RequestCounts {
+    fn add(&mut self, event: &RequestEvent) {
+        self.requests += 1;
+        self.presigned += u64::from(event.presigned);
+        if event.attempt > 1 {
+            self.retries += 1;
+        }
+        if event.status == Some(429) {
+            self.rate_limited += 1;
+        }
+        self.waited_ms += event.waited_ms;
+        self.longest_wait_ms = self.longest_wait_ms.max(event.waited_ms);
+    }
 }
 
 impl RequestStats {
@@ -22,29 +52,32 @@ impl RequestStats {
         let _ = self.audit.set(audit);
     }
 
+    /// Every request so far.
     pub fn snapshot(&self) -> RequestCounts {
-        RequestCounts {
-            requests: self.requests.load(Ordering::Relaxed),
-            retries: self.retries.load(Ordering::Relaxed),
-            rate_limited: self.rate_limited.load(Ordering::Relaxed),
-            waited_ms: self.waited_ms.load(Ordering::Relaxed),
-            longest_wait_ms: self.longest_wait_ms.load(Ordering::Relaxed),
-        }
+        self.counts.lock().expect("request counts").all
+    }
+
+    /// The requests made so far for `stream`.
+    pub fn snapshot_of(&self, stream: Stream) -> RequestCounts {
+        self.counts
+            .lock()
+            .expect("request counts")
+            .by_stream
+            .get(&stream)
+            .copied()
+            .unwrap_or_default()
     }
 }
 
 impl RequestEventSink for RequestStats {
     fn record(&self, event: RequestEvent) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        if event.attempt > 1 {
-            self.retries.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut counts = self.counts.lock().expect("request counts");
+            counts.all.add(&event);
+            if let Ok(stream) = STREAM.try_with(|s| *s) {
+                counts.by_stream.entry(stream).or_default().add(&event);
+            }
         }
-        if event.status == Some(429) {
-            self.rate_limited.fetch_add(1, Ordering::Relaxed);
-        }
-        self.waited_ms.fetch_add(event.waited_ms, Ordering::Relaxed);
-        self.longest_wait_ms
-            .fetch_max(event.waited_ms, Ordering::Relaxed);
         if let Some(audit) = self.audit.get() {
             audit.request(&event);
         }

@@ -4,13 +4,15 @@ use crate::error::RunError;
 use crate::pages::{EnvelopePages, FinishWith, PiiHandling, envelope_pages};
 use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
+use crate::requests::counted_as;
 use chrono::{DateTime, Utc};
 use cxqa_core::model::TombstoneReason;
-use cxqa_core::{ExtractRequest, Page, PriorState, SourceError, Stream, WindowIds};
+use cxqa_core::{ExtractRequest, Page, PriorState, Stream, WindowIds};
 use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState};
 use futures::StreamExt;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
 
 /// Hears how a run advances (progress bars on a terminal).
 pub trait Progress: Send + Sync {
@@ -31,7 +33,18 @@ pub async fn run(pipeline: &Pipeline, sink: &mut dyn Sink, now: DateTime<Utc>) -
     run_observed(pipeline, sink, now, &Silent).await
 }
 
-/// [`run`], telling `progress` as it goes.
+/// Streams whose stored records the others read when they start (the agents' keys, stamped on
+/// every record that names an agent): they run, side by side, before the rest.
+const READ_BY_OTHERS: [Stream; 1] = [Stream::Agents];
+
+/// The one sink every stream of a run commits to, a page at a time.
+type SharedSink<'a> = Mutex<&'a mut dyn Sink>;
+
+/// [`run`], telling `progress` as it goes. The streams run side by side (after those the others
+/// read, [`READ_BY_OTHERS`]): they share the connector's pacer, which alone decides the request
+/// rate, so a stream waiting on something else (a Data Extraction job, a pre-signed download)
+/// never holds the others back. Their pages are committed one at a time, each with its own
+/// stream's checkpoint.
 pub async fn run_observed(
     pipeline: &Pipeline,
     sink: &mut dyn Sink,
@@ -40,49 +53,28 @@ pub async fn run_observed(
 ) -> RunReport {
     let started = Instant::now();
     pipeline.connector.start_run().await;
-    let mut streams = Vec::new();
-    for &stream in &pipeline.extract.streams {
-        let key = StateKey {
-            pipeline: pipeline.name.clone(),
-            vendor: pipeline.vendor.to_string(),
-            stream,
-        };
-        let before = pipeline.requests.snapshot();
-        let stream_started = Instant::now();
-        let mut report = StreamReport {
-            stream: Some(stream),
-            ..Default::default()
-        };
-        progress.stream_started(pipeline.vendor, stream);
-        let mut outage = false;
-        if let Err(error) = run_stream(pipeline, sink, &key, now, &mut report, progress).await {
-            outage = matches!(error, RunError::Source(SourceError::Outage { .. }));
-            let error = pipeline.redactor.redact(&error.to_string());
-            tracing::error!(stream = %stream, "{error}");
-            report.error = Some(error);
-        }
-        report.requests = pipeline.requests.snapshot() - before;
-        if let Some(warning) = reconciliation(&report) {
-            tracing::warn!(stream = %stream, "{warning}");
-            report.warnings.push(warning);
-        }
-        report.elapsed_ms = millis(stream_started.elapsed());
-        tracing::info!(
-            stream = %stream,
-            fetched = report.fetched,
-            inserted = report.written.inserted,
-            updated = report.written.updated,
-            tombstoned = report.written.tombstoned,
-            requests = report.requests.requests,
-            "stream done"
-        );
-        progress.stream_finished(pipeline.vendor, &report);
-        streams.push(report);
-        // The vendor is down: the other streams would only spend their own retries on it.
-        if outage {
-            break;
-        }
-    }
+    let sink: SharedSink = Mutex::new(sink);
+    let side_by_side = |streams: Vec<Stream>| {
+        futures::future::join_all(
+            streams
+                .into_iter()
+                .map(|stream| run_reported(pipeline, &sink, stream, now, progress)),
+        )
+    };
+    let (first, then): (Vec<Stream>, Vec<Stream>) = pipeline
+        .extract
+        .streams
+        .iter()
+        .partition(|s| READ_BY_OTHERS.contains(s));
+    let mut streams = side_by_side(first).await;
+    streams.extend(side_by_side(then).await);
+    let order = |report: &StreamReport| {
+        let configured = pipeline.extract.streams.iter();
+        configured
+            .take_while(|&&s| Some(s) != report.stream)
+            .count()
+    };
+    streams.sort_by_key(order);
     // Names only for what was counted: a run that read no division asks nothing more.
     let division_names = if streams.iter().any(|s| !s.divisions.is_empty()) {
         pipeline
@@ -108,26 +100,75 @@ pub async fn run_observed(
     }
 }
 
+/// One stream's run and its report. Requests are counted per stream by path (the connector's
+/// streams share a client, and run side by side).
+async fn run_reported(
+    pipeline: &Pipeline,
+    sink: &SharedSink<'_>,
+    stream: Stream,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> StreamReport {
+    let key = StateKey {
+        pipeline: pipeline.name.clone(),
+        vendor: pipeline.vendor.to_string(),
+        stream,
+    };
+    let stream_started = Instant::now();
+    let mut report = StreamReport {
+        stream: Some(stream),
+        ..Default::default()
+    };
+    progress.stream_started(pipeline.vendor, stream);
+    let ran = counted_as(
+        stream,
+        run_stream(pipeline, sink, &key, now, &mut report, progress),
+    )
+    .await;
+    if let Err(error) = ran {
+        let error = pipeline.redactor.redact(&error.to_string());
+        tracing::error!(stream = %stream, "{error}");
+        report.error = Some(error);
+    }
+    report.requests = pipeline.requests.snapshot_of(stream);
+    if let Some(warning) = reconciliation(&report) {
+        tracing::warn!(stream = %stream, "{warning}");
+        report.warnings.push(warning);
+    }
+    report.elapsed_ms = millis(stream_started.elapsed());
+    tracing::info!(
+        stream = %stream,
+        fetched = report.fetched,
+        inserted = report.written.inserted,
+        updated = report.written.updated,
+        tombstoned = report.written.tombstoned,
+        requests = report.requests.requests,
+        "stream done"
+    );
+    progress.stream_finished(pipeline.vendor, &report);
+    report
+}
+
 fn millis(d: Duration) -> u64 {
     d.as_millis().try_into().unwrap_or(u64::MAX)
 }
 
 async fn run_stream(
     pipeline: &Pipeline,
-    sink: &mut dyn Sink,
+    sink: &SharedSink<'_>,
     key: &StateKey,
     now: DateTime<Utc>,
     report: &mut StreamReport,
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
-    let state = sink.load_state(key).await?;
+    let state = sink.lock().await.load_state(key).await?;
     let sweep = pipeline.connector.sweep(key.stream);
     let Plan {
         mut request,
         sweeping,
     } = plan_request(pipeline, &state, now, sweep);
     if let Some(since) = request.modified_since {
-        request.prior.stored = sink.stored_versions(key, since).await?;
+        request.prior.stored = sink.lock().await.stored_versions(key, since).await?;
     }
     if sweeping {
         tracing::info!(stream = %key.stream, from = %request.window.from, "deep re-read (sweep)");
@@ -139,7 +180,7 @@ async fn run_stream(
     }
     let with = FinishWith {
         pii: PiiHandling::new(pipeline.extract.pii),
-        agent_keys: sink.agent_keys(pipeline.vendor).await?,
+        agent_keys: sink.lock().await.agent_keys(pipeline.vendor).await?,
     };
     let pages = envelope_pages(pipeline.connector.as_ref(), key.stream, &request, &with)?;
     let mut run = StreamRun {
@@ -298,8 +339,8 @@ fn prune_known_ids(state: &mut StreamState, from: chrono::NaiveDate) {
         .retain(|key, _| WindowIds::parse_day(key).is_some_and(|day| day >= from));
 }
 
-struct StreamRun<'a> {
-    sink: &'a mut dyn Sink,
+struct StreamRun<'a, 's> {
+    sink: &'a SharedSink<'s>,
     key: &'a StateKey,
     vendor: &'static str,
     state: StreamState,
@@ -307,7 +348,7 @@ struct StreamRun<'a> {
     progress: &'a dyn Progress,
 }
 
-impl StreamRun<'_> {
+impl StreamRun<'_, '_> {
     async fn drive(
         &mut self,
         mut pages: EnvelopePages<'_>,
@@ -386,6 +427,8 @@ impl StreamRun<'_> {
     ) -> Result<(), RunError> {
         let stats = self
             .sink
+            .lock()
+            .await
             .commit(Batch {
                 key: self.key.clone(),
                 records,
@@ -447,9 +490,9 @@ mod tests {
     use async_trait::async_trait;
     use cxqa_core::connector::{CheckReport, Connector};
     use cxqa_core::model::Tombstone;
-    use cxqa_core::model::{Agent, AgentState, Interaction};
+    use cxqa_core::model::{Agent, AgentState, Interaction, Survey};
     use cxqa_core::source::Source;
-    use cxqa_core::source::{AgentSource, InteractionSource, PageStream};
+    use cxqa_core::source::{AgentSource, InteractionSource, PageStream, SurveySource};
     use cxqa_core::{Checkpoint, SourceError, WindowIds, paginate};
     use cxqa_sinks::{JsonlSink, SinkConfig};
     use std::collections::BTreeSet;
@@ -819,6 +862,89 @@ mod tests {
         prune_known_ids(&mut state, "2026-11-01".parse().unwrap());
         let kept: Vec<&str> = state.known_ids.keys().map(String::as_str).collect();
         assert_eq!(kept, vec!["2026-11-01", "2026-11-02"]);
+    }
+
+    /// Each stream waits until the other has started, and makes one request of its own.
+    struct SideBySide {
+        both_started: tokio::sync::Barrier,
+        requests: Arc<RequestStats>,
+    }
+
+    impl SideBySide {
+        fn page<'a, T: Send + 'a>(&'a self, path: &'static str) -> PageStream<'a, T> {
+            Box::pin(futures::stream::once(async move {
+                self.both_started.wait().await;
+                use cxqa_core::events::RequestEventSink;
+                self.requests.record(cxqa_core::events::RequestEvent {
+                    at: at(0),
+                    vendor: "fake".into(),
+                    method: "GET".into(),
+                    path: path.into(),
+                    status: Some(200),
+                    latency_ms: 1,
+                    attempt: 1,
+                    waited_ms: 0,
+                    presigned: false,
+                });
+                Ok(Page::new(Vec::new()))
+            }))
+        }
+    }
+
+    impl Source<Survey> for SideBySide {
+        fn pages<'a>(&'a self, _request: &'a ExtractRequest) -> PageStream<'a, Survey> {
+            self.page("/surveys")
+        }
+    }
+
+    impl Source<Interaction> for SideBySide {
+        fn pages<'a>(&'a self, _request: &'a ExtractRequest) -> PageStream<'a, Interaction> {
+            self.page("/interactions")
+        }
+    }
+
+    #[async_trait]
+    impl Connector for Serving<SideBySide> {
+        fn vendor(&self) -> &'static str {
+            "fake"
+        }
+        async fn check(&self) -> Result<CheckReport, SourceError> {
+            Ok(CheckReport::default())
+        }
+        fn interactions(&self) -> Option<&InteractionSource> {
+            Some(self.0.as_ref())
+        }
+        fn surveys(&self) -> Option<&SurveySource> {
+            Some(self.0.as_ref())
+        }
+    }
+
+    #[tokio::test]
+    async fn streams_run_side_by_side_and_count_their_own_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let requests = Arc::new(RequestStats::default());
+        let vendor = Arc::new(SideBySide {
+            both_started: tokio::sync::Barrier::new(2),
+            requests: requests.clone(),
+        });
+        let mut pipeline = pipeline(
+            Arc::new(FakeVendor::default()),
+            "[\"interactions\", \"surveys\"]",
+            false,
+        );
+        pipeline.connector = Box::new(Serving(vendor, None));
+        pipeline.requests = requests;
+        let mut sink = JsonlSink::open(dir.path().to_path_buf()).await.unwrap();
+        // One after the other, the first stream would wait for the second for ever.
+        let report =
+            tokio::time::timeout(Duration::from_secs(10), run(&pipeline, &mut sink, at(0)))
+                .await
+                .expect("the streams run side by side");
+        assert!(report.succeeded(), "{report:?}");
+        assert_eq!(report.requests.requests, 2);
+        for stream in &report.streams {
+            assert_eq!(stream.requests.requests, 1, "{stream:?}");
+        }
     }
 
     #[tokio::test]
