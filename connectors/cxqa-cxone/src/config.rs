@@ -76,16 +76,19 @@ pub struct CxoneConfig {
     /// Rows per request on completed contacts (CXone returns at most 10000).
     #[serde(default = "default_contacts_page_size")]
     pub contacts_page_size: u32,
-    /// Data Extraction: seconds between calls per tenant (CXone allows one call per 30 s).
+    /// Data Extraction: seconds between job creations per tenant (CXone allows one call per
+    /// 30 s); once the tenant refuses a status poll, between every call.
     #[serde(default = "default_extraction_spacing")]
     pub extraction_spacing_secs: u64,
-    /// Data Extraction: milliseconds between job status polls.
+    /// Data Extraction: milliseconds between job status polls (whether polls count toward the
+    /// 30-second rule is unverified: a refused poll makes every call keep the spacing).
     #[serde(default = "default_extraction_poll_ms")]
     pub extraction_poll_ms: u64,
     /// Data Extraction: give up on a job after this many seconds.
     #[serde(default = "default_extraction_timeout")]
     pub extraction_timeout_secs: u64,
-    /// Days per Data Extraction job (1 to 14).
+    /// Days per Data Extraction job (1 to 14; CXone allows 14): fewer jobs wait fewer 30-second
+    /// spacings. Chunks are calendar blocks of this length, so their boundaries do not move.
     #[serde(default = "default_extraction_chunk_days")]
     pub extraction_chunk_days: u32,
     /// QM has no modified-since: every incremental run re-extracts the look-back, and at most
@@ -145,7 +148,7 @@ fn default_extraction_timeout() -> u64 {
     600
 }
 fn default_extraction_chunk_days() -> u32 {
-    1
+    14
 }
 fn default_sweep_lookback() -> IsoDuration {
     IsoDuration::from_seconds(90 * 86_400)
@@ -225,10 +228,14 @@ impl CxoneConfig {
             )
             .with_hint("write it like `v34.0`"));
         }
-        if !(1..=3000).contains(&self.requests_per_minute) {
+        if !(1..=cxqa_core::config::MAX_REQUESTS_PER_MINUTE).contains(&self.requests_per_minute) {
             return Err(
-                ConfigError::new("source.requests_per_minute", "out of range")
-                    .with_hint("use 1 to 3000"),
+                ConfigError::new("source.requests_per_minute", "out of range").with_hint(
+                    format!(
+                        "use 1 to {}",
+                        cxqa_core::config::MAX_REQUESTS_PER_MINUTE
+                    ),
+                ),
             );
         }
         cxqa_core::config::require_positive(

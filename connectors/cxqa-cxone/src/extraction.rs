@@ -2,8 +2,11 @@
 //! string), status polling, and the CSV behind `result.url`, which must be downloaded at once.
 //!
 //! CXone allows one call per tenant at a time and one per 30 s; calling too often answers 403.
-//! Every call here goes through one lock and keeps the configured spacing; a 403 waits a spacing
-//! and tries again (a bounded number of times). An expired download URL re-creates the job.
+//! Jobs run one at a time (one lock), and job *creations* keep the configured spacing. Whether
+//! status polls count toward the rule is unverified: polls go out every `extraction_poll_ms`,
+//! and once the tenant refuses one (403), every call keeps the spacing for the rest of the run.
+//! Any 403 waits a spacing and tries again (a bounded number of times). An expired download URL
+//! re-creates the job.
 
 use crate::api::CxoneApi;
 use chrono::NaiveDate;
@@ -93,11 +96,28 @@ struct JobResult {
     message_error: Option<String>,
 }
 
-/// Serializes and spaces every Data Extraction call of one tenant.
+/// What the spacing rule has seen of one tenant.
+#[derive(Debug, Default)]
+struct Calls {
+    last_creation: Option<Instant>,
+    last_call: Option<Instant>,
+    /// The tenant refused a status poll: polls count toward its rule too.
+    polls_count: bool,
+}
+
+/// Which call: a job creation always keeps the spacing, a poll only once polls are known to
+/// count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Call {
+    Create,
+    Poll,
+}
+
+/// Serializes Data Extraction jobs of one tenant and spaces their creations.
 pub struct Extraction {
     api: CxoneApi,
     settings: ExtractionSettings,
-    last_call: Mutex<Option<Instant>>,
+    calls: Mutex<Calls>,
 }
 
 impl Extraction {
@@ -105,7 +125,7 @@ impl Extraction {
         Extraction {
             api,
             settings,
-            last_call: Mutex::new(None),
+            calls: Mutex::new(Calls::default()),
         }
     }
 
@@ -119,14 +139,14 @@ impl Extraction {
         end: NaiveDate,
     ) -> Result<Vec<Row>, SourceError> {
         // Holding the lock for the whole job keeps calls of one tenant strictly one at a time.
-        let mut last_call = self.last_call.lock().await;
+        let mut calls = self.calls.lock().await;
         for _ in 0..3 {
-            let id = self
-                .create(&mut last_call, entity, version, start, end)
-                .await?;
-            let url = self.wait(&mut last_call, &id).await?;
+            let id = self.create(&mut calls, entity, version, start, end).await?;
+            let url = self.wait(&mut calls, &id).await?;
             // Pre-signed and short-lived: download at once, without the bearer token.
-            let download = Request::get(&url, "{data extraction url}").pass_through(&[403, 204]);
+            let download = Request::get(&url, "{data extraction url}")
+                .pass_through(&[403, 204])
+                .presigned();
             let response = self.api.http.send(&download, &Auth::None).await?;
             match response.status {
                 403 => tracing::info!(
@@ -150,19 +170,31 @@ impl Extraction {
         )))
     }
 
-    /// One call, spaced after the previous one; a 403 for calling too often waits and retries.
+    /// One call, spaced as the rule says; a 403 for calling too often waits a spacing and
+    /// retries, and a refused poll makes every later call keep the spacing.
     async fn call(
         &self,
-        last_call: &mut Option<Instant>,
+        calls: &mut Calls,
+        kind: Call,
         request: &Request,
     ) -> Result<Response, SourceError> {
         let mut refusals = 0;
         loop {
-            if let Some(last) = *last_call {
+            let after = match kind {
+                Call::Create if !calls.polls_count => calls.last_creation,
+                _ if calls.polls_count => calls.last_call,
+                _ => None,
+            };
+            if let Some(last) = after {
                 tokio::time::sleep_until(last + self.settings.spacing).await;
             }
-            *last_call = Some(Instant::now());
             let response = self.api.http.send(request, &self.api.auth).await?;
+            // Timed from the answer: the tenant's clock started somewhere before it.
+            let answered = Instant::now();
+            calls.last_call = Some(answered);
+            if kind == Call::Create {
+                calls.last_creation = Some(answered);
+            }
             if response.status != 403 {
                 return Ok(response);
             }
@@ -174,13 +206,22 @@ impl Extraction {
                     self.settings.spacing.as_secs()
                 )));
             }
-            tracing::info!(path = %request.path, "Data Extraction refused the call (403, too often); waiting and trying again");
+            if kind == Call::Poll && !calls.polls_count {
+                tracing::info!(
+                    "Data Extraction refused a status poll (403): this tenant counts polls toward its spacing; every call now keeps it"
+                );
+                calls.polls_count = true;
+            } else {
+                tracing::info!(path = %request.path, "Data Extraction refused the call (403, too often); waiting and trying again");
+            }
+            // The next try waits a whole spacing from the refusal.
+            calls.last_creation = calls.last_call;
         }
     }
 
     async fn create(
         &self,
-        last_call: &mut Option<Instant>,
+        calls: &mut Calls,
         entity: &str,
         version: &str,
         start: NaiveDate,
@@ -193,7 +234,7 @@ impl Extraction {
                 "startDate": start.format("%Y-%m-%d").to_string(), "endDate": end.format("%Y-%m-%d").to_string()
             }))
             .pass_through(&[403]);
-        let response = self.call(last_call, &request).await?;
+        let response = self.call(calls, Call::Create, &request).await?;
         // The body is a JSON string: the job id in quotes.
         let id: String = response.json().map_err(|detail| SourceError::Decode {
             vendor: crate::VENDOR.into(),
@@ -203,19 +244,19 @@ impl Extraction {
         Ok(id)
     }
 
-    async fn wait(&self, last_call: &mut Option<Instant>, id: &str) -> Result<String, SourceError> {
+    async fn wait(&self, calls: &mut Calls, id: &str) -> Result<String, SourceError> {
         let base = self.api.base().await?;
         let request = Request::get(format!("{base}{JOBS}/{id}"), format!("{JOBS}/{{jobId}}"))
             .pass_through(&[403]);
         let deadline = Instant::now() + self.settings.timeout;
         loop {
-            let response = self.call(last_call, &request).await?;
+            tokio::time::sleep(self.settings.poll).await;
+            let response = self.call(calls, Call::Poll, &request).await?;
             // An unreadable status (a cut body) is asked again at the next poll.
             let status: StatusResponse = match response.json() {
                 Ok(status) => status,
                 Err(detail) if Instant::now() <= deadline => {
                     tracing::warn!(path = %request.path, "unreadable job status, polling again: {detail}");
-                    tokio::time::sleep(self.settings.poll).await;
                     continue;
                 }
                 Err(detail) => {
@@ -250,7 +291,7 @@ impl Extraction {
                         self.settings.timeout.as_secs()
                     )));
                 }
-                _ => tokio::time::sleep(self.settings.poll).await,
+                _ => {}
             }
         }
     }

@@ -64,19 +64,8 @@ impl Qm {
         }
     }
 
-    /// Whole UTC days covering the window, `chunk_days` at a time (extractions filter by date).
     pub fn chunks(&self, window: Window) -> Vec<(NaiveDate, NaiveDate)> {
-        let first = window.from.date_naive();
-        let last = (window.to - Duration::nanoseconds(1)).date_naive();
-        let mut out = Vec::new();
-        let mut start = first;
-        while start <= last {
-            let end =
-                (start + Duration::days(i64::from(self.chunk_days))).min(last + Duration::days(1));
-            out.push((start, end));
-            start = end;
-        }
-        out
+        calendar_chunks(window, self.chunk_days)
     }
 
     /// Forgets the chunks an earlier run extracted.
@@ -104,16 +93,20 @@ impl Qm {
                 end,
             )
             .await?;
-        let questions = self
-            .extraction
-            .rows(
-                &self.questions.0,
-                &self.questions.1,
-                QUESTION_KEYS,
-                start,
-                end,
-            )
-            .await?;
+        // Answers belong to workflows: a chunk without any has none to ask for.
+        let questions = if workflows.is_empty() {
+            Vec::new()
+        } else {
+            self.extraction
+                .rows(
+                    &self.questions.0,
+                    &self.questions.1,
+                    QUESTION_KEYS,
+                    start,
+                    end,
+                )
+                .await?
+        };
         let chunk = Arc::new(QmChunk {
             workflows,
             questions,
@@ -155,6 +148,25 @@ impl Qm {
                 as futures::future::BoxFuture<'a, Result<(Page<T>, Option<usize>), SourceError>>
         })
     }
+}
+
+/// Whole UTC days covering the window, split where the calendar's `days`-long blocks (counted
+/// from 1970-01-01) end: the boundaries stay where they are from one run to the next, so a
+/// daily run's look-back re-extracts the same chunks (extractions filter by date).
+pub fn calendar_chunks(window: Window, days: u32) -> Vec<(NaiveDate, NaiveDate)> {
+    let first = window.from.date_naive();
+    let last = (window.to - Duration::nanoseconds(1)).date_naive();
+    let length = i64::from(days.max(1));
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+    let mut out = Vec::new();
+    let mut start = first;
+    while start <= last {
+        let into_block = (start - epoch).num_days().rem_euclid(length);
+        let end = (start + Duration::days(length - into_block)).min(last + Duration::days(1));
+        out.push((start, end));
+        start = end;
+    }
+    out
 }
 
 pub(crate) fn text(row: &Row, key: &str) -> Option<String> {
@@ -299,4 +311,68 @@ pub(crate) fn answers_by_workflow(questions: &[Row]) -> HashMap<String, Vec<&Row
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(from: &str, to: &str) -> Window {
+        Window::new(
+            format!("{from}T00:00:00Z").parse().unwrap(),
+            format!("{to}T00:00:00Z").parse().unwrap(),
+        )
+    }
+
+    fn day(d: &str) -> NaiveDate {
+        d.parse().unwrap()
+    }
+
+    #[test]
+    fn chunks_are_calendar_blocks_whose_boundaries_do_not_move_between_runs() {
+        // 2026-11-19 is day 20,776 since 1970-01-01, a multiple of 14: blocks start there and
+        // on 2026-12-03.
+        let today = calendar_chunks(window("2026-11-20", "2026-12-04"), 14);
+        assert_eq!(
+            today,
+            vec![
+                (day("2026-11-20"), day("2026-12-03")),
+                (day("2026-12-03"), day("2026-12-04")),
+            ]
+        );
+        // The next day's window ends one day later; the boundary stays on the 3rd.
+        let tomorrow = calendar_chunks(window("2026-11-21", "2026-12-05"), 14);
+        assert_eq!(
+            tomorrow,
+            vec![
+                (day("2026-11-21"), day("2026-12-03")),
+                (day("2026-12-03"), day("2026-12-05")),
+            ]
+        );
+        // A window inside one block is one chunk: one job per entity.
+        assert_eq!(
+            calendar_chunks(window("2026-11-19", "2026-12-03"), 14),
+            vec![(day("2026-11-19"), day("2026-12-03"))]
+        );
+        // Every day of the window is covered once, at any length.
+        for days in 1..=14 {
+            let chunks = calendar_chunks(window("2026-10-01", "2026-12-03"), days);
+            let covered: Vec<NaiveDate> = chunks
+                .iter()
+                .flat_map(|&(from, to)| Days { from, to }.iter())
+                .collect();
+            let expected: Vec<NaiveDate> = Days {
+                from: day("2026-10-01"),
+                to: day("2026-12-03"),
+            }
+            .iter()
+            .collect();
+            assert_eq!(covered, expected, "{days}-day chunks");
+            assert!(
+                chunks
+                    .iter()
+                    .all(|(f, t)| (*t - *f).num_days() <= i64::from(days))
+            );
+        }
+    }
 }

@@ -18,23 +18,27 @@ pub(super) fn too_often() -> Response {
     (StatusCode::FORBIDDEN, Json(json!({ "code": "403", "details": "Please wait and try again later. Only one call per tenant every 30 seconds." }))).into_response()
 }
 
+/// Whether a call now breaks the one-call-per-spacing rule; if not, it is the last call.
+fn too_soon(state: &Cxone, faults: &CxoneFaults) -> bool {
+    let mut last = state.last_extraction_call.lock().expect("extraction lock");
+    let recent = last
+        .is_some_and(|t| t.elapsed().as_secs_f64() < faults.data_extraction_spacing_secs as f64);
+    if !recent {
+        *last = Some(Instant::now());
+    }
+    recent
+}
+
 pub(super) async fn create_job(State(state): Shared, Json(body): Json<Value>) -> Response {
     let faults = switches(&state);
-    {
-        let mut last = state.last_extraction_call.lock().expect("extraction lock");
-        let running = state
-            .extraction_jobs
-            .lock()
-            .expect("jobs lock")
-            .iter()
-            .any(|j| j.status == "RUNNING");
-        let recent = last.is_some_and(|t| {
-            t.elapsed().as_secs_f64() < faults.data_extraction_spacing_secs as f64
-        });
-        if running || recent {
-            return too_often();
-        }
-        *last = Some(Instant::now());
+    let running = state
+        .extraction_jobs
+        .lock()
+        .expect("jobs lock")
+        .iter()
+        .any(|j| j.status == "RUNNING");
+    if running || too_soon(&state, &faults) {
+        return too_often();
     }
     let text = |k: &str| {
         body.get(k)
@@ -89,7 +93,11 @@ pub(super) async fn list_jobs(State(state): Shared) -> Json<Value> {
 }
 
 pub(super) async fn job_status(State(state): Shared, Path(job_id): Path<String>) -> Response {
-    let polls_needed = switches(&state).data_extraction_polls;
+    let faults = switches(&state);
+    if faults.data_extraction_polls_count && too_soon(&state, &faults) {
+        return too_often();
+    }
+    let polls_needed = faults.data_extraction_polls;
     let mut jobs = state.extraction_jobs.lock().expect("jobs lock");
     let Some(job) = jobs.iter_mut().find(|j| j.id == job_id) else {
         return cxone_error(

@@ -64,6 +64,9 @@ pub(crate) struct CxoneFaults {
     data_extraction_url_secs: u64,
     /// Status polls a Data Extraction job answers RUNNING before SUCCEEDED.
     data_extraction_polls: u32,
+    /// Whether status polls count toward the one-call-per-spacing rule (403 when too soon), as
+    /// job creations do. NICE does not say; the emulator plays both.
+    data_extraction_polls_count: bool,
     /// Feedback Management's PRIMARY_SCORE as a percentage (20 … 100) instead of the answer's
     /// 1 … 5: NICE does not document the scale, so the emulator plays both.
     primary_score_percent: bool,
@@ -75,6 +78,7 @@ impl Default for CxoneFaults {
             data_extraction_spacing_secs: 30,
             data_extraction_url_secs: 30,
             data_extraction_polls: 1,
+            data_extraction_polls_count: false,
             primary_score_percent: false,
         }
     }

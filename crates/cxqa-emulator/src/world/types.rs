@@ -9,6 +9,8 @@ pub enum Scale {
     Small,
     Medium,
     Large,
+    /// Enough for the memory benchmark: about 200,000 records of every stream in a week.
+    Xlarge,
 }
 
 impl Scale {
@@ -17,6 +19,7 @@ impl Scale {
             Scale::Small => 10,
             Scale::Medium => 40,
             Scale::Large => 200,
+            Scale::Xlarge => 1000,
         }
     }
 
@@ -25,6 +28,7 @@ impl Scale {
             Scale::Small => 20,
             Scale::Medium => 150,
             Scale::Large => 1500,
+            Scale::Xlarge => 8000,
         }
     }
 }
@@ -36,8 +40,9 @@ impl std::str::FromStr for Scale {
             "small" => Ok(Scale::Small),
             "medium" => Ok(Scale::Medium),
             "large" => Ok(Scale::Large),
+            "xlarge" => Ok(Scale::Xlarge),
             other => Err(format!(
-                "unknown scale `{other}`: use small, medium or large"
+                "unknown scale `{other}`: use small, medium, large or xlarge"
             )),
         }
     }

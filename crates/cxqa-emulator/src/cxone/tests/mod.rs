@@ -162,6 +162,37 @@ async fn cxone_data_extraction_jobs_spacing_csv_and_expiry() {
     assert_eq!(create("qm-questions", "1").await.unwrap().status(), 202);
 }
 
+/// Whether status polls count toward the spacing is unverified: with the switch off only job
+/// creations are spaced; with it on a poll within the spacing of the last call is refused too.
+#[tokio::test]
+async fn cxone_data_extraction_status_polls_count_toward_the_spacing_only_when_switched_on() {
+    for polls_count in [false, true] {
+        let emu = emulator(
+            Faults::default()
+                .with("data_extraction_spacing_secs", 1)
+                .with("data_extraction_polls_count", polls_count),
+        )
+        .await;
+        let http = client();
+        let base = emu.url("cxone");
+        let token = access_token(&http, base).await;
+        let created = http
+            .post(format!("{base}/data-extraction/v1/jobs"))
+            .bearer_auth(&token)
+            .json(&json!({ "entityName": "qm-workflows", "version": "4", "startDate": "2026-11-13", "endDate": "2026-11-21" }))
+            .send()
+            .await
+            .unwrap();
+        let id = created.text().await.unwrap().trim_matches('"').to_string();
+        let status_url = format!("{base}/data-extraction/v1/jobs/{id}");
+        let poll = || async { get_json(&http, &status_url, &token).await.0 };
+        assert_eq!(poll().await, if polls_count { 403 } else { 200 });
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(poll().await, 200, "after the spacing a poll is answered");
+        assert_eq!(poll().await, if polls_count { 403 } else { 200 });
+    }
+}
+
 #[tokio::test]
 async fn cxone_analyzed_segments_cursor_ends_with_an_empty_page_and_transcripts_may_404() {
     let emu = emulator(Faults::default()).await;
