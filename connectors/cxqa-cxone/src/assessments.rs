@@ -287,7 +287,7 @@ impl Assessments {
         mut a: Assessment,
     ) -> Result<Option<Assessment>, SourceError> {
         let contact = match &a.interaction_id {
-            Some(id) => self.scopes.of(id).await?,
+            Some(id) => self.scopes.of(id, request.window).await?,
             None => None,
         };
         let scope = Scope {

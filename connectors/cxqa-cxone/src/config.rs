@@ -76,6 +76,11 @@ pub struct CxoneConfig {
     /// Rows per request on completed contacts (CXone returns at most 10000).
     #[serde(default = "default_contacts_page_size")]
     pub contacts_page_size: u32,
+    /// Evaluations, surveys and transcripts name contacts up to this many days older than
+    /// themselves: a window's contacts and this many days before it are listed at once (a page
+    /// per `contacts_page_size`) instead of read one by one; older ones are read by id.
+    #[serde(default = "default_contact_lookback_days")]
+    pub contact_lookback_days: u32,
     /// Data Extraction: seconds between job creations per tenant (CXone allows one call per
     /// 30 s); once the tenant refuses a status poll, between every call.
     #[serde(default = "default_extraction_spacing")]
@@ -136,7 +141,10 @@ fn default_csat_scale_max() -> f64 {
     5.0
 }
 fn default_contacts_page_size() -> u32 {
-    1000
+    10_000
+}
+fn default_contact_lookback_days() -> u32 {
+    31
 }
 fn default_extraction_spacing() -> u64 {
     30
@@ -230,12 +238,10 @@ impl CxoneConfig {
         }
         if !(1..=cxqa_core::config::MAX_REQUESTS_PER_MINUTE).contains(&self.requests_per_minute) {
             return Err(
-                ConfigError::new("source.requests_per_minute", "out of range").with_hint(
-                    format!(
-                        "use 1 to {}",
-                        cxqa_core::config::MAX_REQUESTS_PER_MINUTE
-                    ),
-                ),
+                ConfigError::new("source.requests_per_minute", "out of range").with_hint(format!(
+                    "use 1 to {}",
+                    cxqa_core::config::MAX_REQUESTS_PER_MINUTE
+                )),
             );
         }
         cxqa_core::config::require_positive(

@@ -1,16 +1,20 @@
 //! `interactions`: completed contacts (`GET /incontactapi/services/{v}/contacts/completed`) with
 //! `updatedSince` and `orderBy=lastUpdateTime asc`, `skip`/`top`, following `_links.next`;
-//! 204 means no data. Also the by-id read surveys use to join their contact.
+//! 204 means no data. Also the contacts other records name (QM workflows, survey responses,
+//! analyzed segments): listed a window (and `contact_lookback_days` before it) at a time, once
+//! per day per run, and read by id only when the listing did not hold them.
 
 use crate::api::{CxoneApi, NextLink, next_link};
 use crate::scope::Scope;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use cxqa_core::model::{Direction, Interaction, InteractionContext, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
-use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, paginate};
+use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, paginate};
 use cxqa_http::Request;
 use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 const COMPLETED: &str = "/incontactapi/services/{version}/contacts/completed";
 const BY_ID: &str = "/incontactapi/services/{version}/contacts/{contactId}";
@@ -18,6 +22,10 @@ const BY_ID: &str = "/incontactapi/services/{version}/contacts/{contactId}";
 pub struct Contacts {
     pub api: CxoneApi,
     pub page_size: u32,
+    /// Records name contacts up to this many days older than themselves.
+    pub lookback: Duration,
+    known: std::sync::Mutex<HashMap<String, Option<Arc<Contact>>>>,
+    listed_days: tokio::sync::Mutex<BTreeSet<NaiveDate>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,22 +176,111 @@ fn iso(at: DateTime<Utc>) -> String {
 }
 
 impl Contacts {
+    pub fn new(api: CxoneApi, page_size: u32, lookback: Duration) -> Self {
+        Contacts {
+            api,
+            page_size,
+            lookback,
+            known: Default::default(),
+            listed_days: Default::default(),
+        }
+    }
+
+    /// Forgets the contacts an earlier run read.
+    pub async fn start_run(&self) {
+        self.known.lock().expect("contacts").clear();
+        self.listed_days.lock().await.clear();
+    }
+
     async fn first_url(&self, request: &ExtractRequest) -> Result<String, SourceError> {
-        let mut url = format!(
-            "{}?startDate={}&endDate={}&top={}&skip=0&orderBy=lastUpdateTime%20asc",
-            self.api.acd_url("/contacts/completed").await?,
-            iso(request.window.from),
-            iso(request.window.to),
-            request.page_size.unwrap_or(self.page_size)
-        );
+        let mut url = self.listing_url(request.window, request.page_size).await?;
         if let Some(since) = request.modified_since {
             url.push_str(&format!("&updatedSince={}", iso(since)));
         }
         Ok(url)
     }
 
+    async fn listing_url(&self, window: Window, top: Option<u32>) -> Result<String, SourceError> {
+        Ok(format!(
+            "{}?startDate={}&endDate={}&top={}&skip=0&orderBy=lastUpdateTime%20asc",
+            self.api.acd_url("/contacts/completed").await?,
+            iso(window.from),
+            iso(window.to),
+            top.unwrap_or(self.page_size)
+        ))
+    }
+
+    fn known(&self, contact_id: &str) -> Option<Option<Arc<Contact>>> {
+        self.known
+            .lock()
+            .expect("contacts")
+            .get(contact_id)
+            .cloned()
+    }
+
+    /// The contact a record of `window` names: from the listing of the window's contacts and
+    /// the `lookback` before it (listed once per day per run), else by id. None when CXone
+    /// does not know it.
+    pub async fn lookup(
+        &self,
+        contact_id: &str,
+        window: Window,
+    ) -> Result<Option<Arc<Contact>>, SourceError> {
+        if let Some(known) = self.known(contact_id) {
+            return Ok(known);
+        }
+        self.list_days(Window::new(window.from - self.lookback, window.to))
+            .await?;
+        if let Some(known) = self.known(contact_id) {
+            return Ok(known);
+        }
+        let read = self.by_id(contact_id).await?.map(Arc::new);
+        self.known
+            .lock()
+            .expect("contacts")
+            .insert(contact_id.to_string(), read.clone());
+        Ok(read)
+    }
+
+    /// Lists the completed contacts of the days of `window` not listed yet in this run.
+    async fn list_days(&self, window: Window) -> Result<(), SourceError> {
+        let mut listed = self.listed_days.lock().await;
+        let first = window.from.date_naive();
+        let last = (window.to - Duration::nanoseconds(1)).date_naive();
+        let missing: Vec<NaiveDate> = first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .filter(|d| !listed.contains(d))
+            .collect();
+        let (Some(&from), Some(&to)) = (missing.first(), missing.last()) else {
+            return Ok(());
+        };
+        let days = Window::new(
+            from.and_time(chrono::NaiveTime::MIN).and_utc(),
+            (to + Duration::days(1))
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc(),
+        );
+        let mut next = Some(self.listing_url(days, None).await?);
+        while let Some(url) = next {
+            let Some(listing) = self.api.acd_listing::<Listing>(&url, COMPLETED).await? else {
+                break;
+            };
+            let returned = listing.completed_contacts.len();
+            let mut known = self.known.lock().expect("contacts");
+            for contact in listing.completed_contacts {
+                if let Some(id) = id_text(&contact.contact_id) {
+                    known.insert(id, Some(Arc::new(contact)));
+                }
+            }
+            next = next_link(listing.links.and_then(|l| l.next), returned, self.page_size);
+        }
+        listed.extend(missing);
+        Ok(())
+    }
+
     /// One contact by id: the object sits under the odd wrapper key `contactId`. None on 404.
-    pub async fn by_id(&self, contact_id: &str) -> Result<Option<Contact>, SourceError> {
+    async fn by_id(&self, contact_id: &str) -> Result<Option<Contact>, SourceError> {
         #[derive(Deserialize)]
         struct Wrapper {
             #[serde(rename = "contactId")]

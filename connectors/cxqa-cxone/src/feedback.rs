@@ -83,6 +83,7 @@ impl Source<Feedback> for FeedbackItems {
                                 .scopes
                                 .keep(
                                     &request.filters,
+                                    request.window,
                                     item.interaction_id.as_deref(),
                                     item.agent_id.as_deref(),
                                 )

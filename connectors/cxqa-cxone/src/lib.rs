@@ -113,10 +113,11 @@ impl CxoneConnector {
             ),
             config.extraction_chunk_days,
         ));
-        let contacts = Arc::new(contacts::Contacts {
-            api: api.clone(),
-            page_size: config.contacts_page_size,
-        });
+        let contacts = Arc::new(contacts::Contacts::new(
+            api.clone(),
+            config.contacts_page_size,
+            chrono::Duration::days(i64::from(config.contact_lookback_days)),
+        ));
         let scopes = Arc::new(scope::Scopes::new(contacts.clone()));
         let qm_sweep = cxqa_core::Sweep {
             lookback: config.sweep_lookback.as_chrono(),
@@ -219,7 +220,7 @@ impl Connector for CxoneConnector {
 
     async fn start_run(&self) {
         self.assessments.qm.start_run().await;
-        self.assessments.scopes.start_run().await;
+        self.contacts.start_run().await;
     }
 
     fn sweep(&self, stream: Stream) -> Option<cxqa_core::Sweep> {

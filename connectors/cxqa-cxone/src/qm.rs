@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cxqa_core::model::QuestionKind;
 use cxqa_core::source::PageStream;
 use cxqa_core::timestamp::parse_lenient;
-use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, paginate};
+use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, WindowIds, paginate};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -74,25 +74,35 @@ impl Qm {
     }
 
     /// Both extractions of a chunk, run once per run (assessments, feedback and forms share them).
+    /// `expected`: records were extracted from these days before, so an empty workflows file is
+    /// more likely a glitch than every evaluation gone at once; it is extracted again once.
     pub async fn chunk(
         &self,
         start: NaiveDate,
         end: NaiveDate,
+        expected: bool,
     ) -> Result<Arc<QmChunk>, SourceError> {
         let mut cache = self.cache.lock().await;
         if let Some(hit) = cache.get(&(start, end)) {
             return Ok(hit.clone());
         }
-        let workflows = self
-            .extraction
-            .rows(
+        let extract_workflows = || {
+            self.extraction.rows(
                 &self.workflows.0,
                 &self.workflows.1,
                 WORKFLOW_KEYS,
                 start,
                 end,
             )
-            .await?;
+        };
+        let mut workflows = extract_workflows().await?;
+        if workflows.is_empty() && expected {
+            tracing::warn!(
+                %start, %end,
+                "the QM workflows file came back empty although evaluations were extracted from these days before; extracting it again"
+            );
+            workflows = extract_workflows().await?;
+        }
         // Answers belong to workflows: a chunk without any has none to ask for.
         let questions = if workflows.is_empty() {
             Vec::new()
@@ -136,8 +146,15 @@ impl Qm {
                 let Some(&(from, to)) = chunks.get(index) else {
                     return Ok((Page::new(Vec::new()), None));
                 };
-                let data = self.chunk(from, to).await?;
-                let page = build(&data, Days { from, to }, request);
+                let days = Days { from, to };
+                let expected = days.iter().any(|day| {
+                    request
+                        .prior
+                        .known_ids
+                        .contains_key(&WindowIds::day_key(day))
+                });
+                let data = self.chunk(from, to, expected).await?;
+                let page = build(&data, days, request);
                 let next = (index + 1 < chunks.len()).then_some(index + 1);
                 let page = match next {
                     Some(n) => page.with_checkpoint(Checkpoint::new(n)),

@@ -1,12 +1,11 @@
 //! Where a record belongs: the agent, skill and division of its ACD contact. QM workflows,
 //! survey rows and analyzed segments name the contact but not its skill or division, and none of
 //! those endpoints filters by them, so the `[extract] filters` are applied here, client-side,
-//! from the contact (`GET …/contacts/{contactId}`, read once per contact per run), and
+//! from the contact ([`Contacts::lookup`]: listed with its window's contacts, once per run), and
 //! assessments take their `division_ids` from it.
 
 use crate::contacts::Contacts;
-use cxqa_core::{Filters, SourceError};
-use std::collections::HashMap;
+use cxqa_core::{Filters, SourceError, Window};
 use std::sync::Arc;
 
 /// A contact's agent, skill and division ids.
@@ -29,36 +28,23 @@ impl Scope {
     }
 }
 
-/// Contacts' scopes, read once per run.
+/// Contacts' scopes.
 pub struct Scopes {
     contacts: Arc<Contacts>,
-    read: tokio::sync::Mutex<HashMap<String, Option<Scope>>>,
 }
 
 impl Scopes {
     pub fn new(contacts: Arc<Contacts>) -> Self {
-        Scopes {
-            contacts,
-            read: tokio::sync::Mutex::new(HashMap::new()),
-        }
+        Scopes { contacts }
     }
 
-    /// Forgets the contacts an earlier run read.
-    pub async fn start_run(&self) {
-        self.read.lock().await.clear();
-    }
-
-    /// The scope of a contact; None when CXone does not know it.
-    pub async fn of(&self, contact_id: &str) -> Result<Option<Scope>, SourceError> {
-        if let Some(known) = self.read.lock().await.get(contact_id) {
-            return Ok(known.clone());
-        }
-        let scope = self.contacts.by_id(contact_id).await?.map(|c| c.scope());
-        self.read
-            .lock()
-            .await
-            .insert(contact_id.to_string(), scope.clone());
-        Ok(scope)
+    /// The scope of a contact a record of `window` names; None when CXone does not know it.
+    pub async fn of(&self, contact_id: &str, window: Window) -> Result<Option<Scope>, SourceError> {
+        Ok(self
+            .contacts
+            .lookup(contact_id, window)
+            .await?
+            .map(|c| c.scope()))
     }
 
     /// Whether a record about `contact_id`, handled by `agent` when the record says, passes
@@ -66,6 +52,7 @@ impl Scopes {
     pub async fn keep(
         &self,
         filters: &Filters,
+        window: Window,
         contact_id: Option<&str>,
         agent: Option<&str>,
     ) -> Result<bool, SourceError> {
@@ -75,7 +62,7 @@ impl Scopes {
                 || agent.is_some_and(|a| filters.agents.iter().any(|f| f == a)));
         }
         let scope = match contact_id {
-            Some(id) => self.of(id).await?.unwrap_or_default(),
+            Some(id) => self.of(id, window).await?.unwrap_or_default(),
             None => Scope::default(),
         };
         let scope = Scope {

@@ -2,7 +2,7 @@
 //! row joined to its ACD contact (the row field is a setting: unverified) for interaction context.
 
 use crate::api::CxoneApi;
-use crate::contacts::{Contact, Contacts, id_text};
+use crate::contacts::{Contacts, id_text};
 use chrono::{DateTime, SecondsFormat, Utc};
 use cxqa_core::model::{InteractionContext, NpsCategory, ScoreScale, Survey, SurveyAnswer};
 use cxqa_core::source::{PageStream, Source};
@@ -83,11 +83,11 @@ impl Surveys {
         }
         let contact_id = text(&row, &self.contact_field);
         let contact = match &contact_id {
-            Some(contact) => self.contacts.by_id(contact).await?,
+            Some(contact) => self.contacts.lookup(contact, request.window).await?,
             None => None,
         };
         // No survey endpoint filters by agent, skill or division: the contact decides.
-        let scope = contact.as_ref().map(Contact::scope).unwrap_or_default();
+        let scope = contact.as_ref().map(|c| c.scope()).unwrap_or_default();
         if !scope.passes(&request.filters) {
             return Ok(None);
         }

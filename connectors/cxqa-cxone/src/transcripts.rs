@@ -181,7 +181,7 @@ impl Transcripts {
         let contact = segment.acd_contact_id.as_ref().and_then(id_text);
         if !self
             .scopes
-            .keep(&request.filters, contact.as_deref(), None)
+            .keep(&request.filters, request.window, contact.as_deref(), None)
             .await?
         {
             return Ok(None);

@@ -192,12 +192,10 @@ impl GenesysConfig {
         }
         if !(1..=cxqa_core::config::MAX_REQUESTS_PER_MINUTE).contains(&self.requests_per_minute) {
             return Err(
-                ConfigError::new("source.requests_per_minute", "out of range").with_hint(
-                    format!(
-                        "use 1 to {}",
-                        cxqa_core::config::MAX_REQUESTS_PER_MINUTE
-                    ),
-                ),
+                ConfigError::new("source.requests_per_minute", "out of range").with_hint(format!(
+                    "use 1 to {}",
+                    cxqa_core::config::MAX_REQUESTS_PER_MINUTE
+                )),
             );
         }
         cxqa_core::config::require_positive(

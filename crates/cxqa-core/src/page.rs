@@ -45,9 +45,14 @@ pub struct WindowIds {
 impl WindowIds {
     pub fn day(day: chrono::NaiveDate, ids: BTreeSet<String>) -> Self {
         WindowIds {
-            key: day.format("%Y-%m-%d").to_string(),
+            key: Self::day_key(day),
             ids,
         }
+    }
+
+    /// The key of one UTC day's ids in `known_ids`.
+    pub fn day_key(day: chrono::NaiveDate) -> String {
+        day.format("%Y-%m-%d").to_string()
     }
 
     /// The day this window covers; None for a key written in another form (older state).
