@@ -2,27 +2,25 @@
 //!
 //! - `cargo xtask schema`: regenerate `config/schema.json` from the connector registry (by asking
 //!   the `cxqa` binary, which links every connector).
-//! - `cargo xtask bench [--scale small|medium|large]`: run every stream of each vendor against the
-//!   emulator with its rate limit at the vendor's ceiling, and report throughput as a ratio of
-//!   that ceiling (written to `target/bench.json` too). Timings are measured, never asserted.
+//! - `cargo xtask bench`: three measurements against the emulator, printed and written to
+//!   `target/bench.json` (see `bench.rs`): `ceiling` (how close to the vendor's rate limit, and
+//!   how many requests against the API's floor), `cpu` and `memory` of the release binary.
+//!   Timings are measured, never asserted.
 //! - `cargo xtask new-connector <name>`: scaffold a connector crate and link it (one line).
 //! - `cargo xtask sdk-check`: install Genesys' official Python SDK (PyPI) in `target/sdk-venv` and
 //!   run `xtask/sdk_check.py` against the emulator, unchanged but for the host.
 
+mod bench;
+mod floor;
 mod new_connector;
 
 // The connectors register themselves when linked.
 use cxqa_connectors as _;
 
 use anyhow::{Context, Result, bail};
-use cxqa_emulator::{EmulatorConfig, Faults, Scale};
+use cxqa_emulator::EmulatorConfig;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
-
-/// Requests per minute per client: Genesys' documented default; CXone publishes none, so the
-/// same ceiling is used for comparison.
-const CEILING: u32 = 300;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,21 +31,11 @@ fn main() -> Result<()> {
             None => bail!("usage: cargo xtask new-connector <name>"),
         },
         Some("sdk-check") => tokio::runtime::Runtime::new()?.block_on(sdk_check()),
-        Some("bench") => {
-            let scale = match args.iter().position(|a| a == "--scale") {
-                Some(i) => args
-                    .get(i + 1)
-                    .context("--scale needs small, medium or large")?
-                    .parse()
-                    .map_err(anyhow::Error::msg)?,
-                None => Scale::Small,
-            };
-            tokio::runtime::Runtime::new()?.block_on(bench(scale))
-        }
+        Some("bench") => bench::bench_optimized(&workspace_root()),
         _ => {
             eprintln!("usage: cargo xtask schema            # regenerate config/schema.json");
             eprintln!(
-                "       cargo xtask bench [--scale S]  # throughput against the emulator's rate-limit ceiling"
+                "       cargo xtask bench              # ceiling, cpu and memory against the emulator"
             );
             eprintln!(
                 "       cargo xtask new-connector NAME # scaffold connectors/cxqa-NAME and link it"
@@ -90,86 +78,6 @@ fn schema() -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         println!("wrote config/schema.json");
     }
-    Ok(())
-}
-
-/// The demo `[source]` of `vendor` (config/demo-<vendor>.toml), at the ceiling.
-fn source(vendor: &str, emulator: &cxqa_emulator::RunningEmulator) -> Result<String> {
-    let path = workspace_root().join(format!("config/demo-{vendor}.toml"));
-    let demo =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    cxqa_runner::pipeline::emulator_source(
-        &demo,
-        vendor,
-        emulator.url(vendor),
-        &[("requests_per_minute", i64::from(CEILING))],
-    )
-    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-async fn bench(scale: Scale) -> Result<()> {
-    let mut results = Vec::new();
-    println!(
-        "vendor    records  requests  429s  seconds  req/min  ratio to the {CEILING}/min ceiling  records/s"
-    );
-    for vendor in cxqa_emulator::vendors() {
-        let config = EmulatorConfig {
-            scale,
-            // The vendor's ceiling, per client, over a sliding minute; extraction spacing shortened.
-            faults: Faults {
-                rate_limit_per_minute: Some(CEILING),
-                ..Faults::default()
-            }
-            .with("data_extraction_spacing_secs", 1),
-            ..EmulatorConfig::new()
-        };
-        let emulator = cxqa_emulator::start(config).await?;
-        let streams: Vec<&str> = cxqa_core::connector::find(vendor)
-            .with_context(|| format!("no connector is registered for `{vendor}`"))?
-            .streams
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
-        let dir = tempfile::tempdir()?;
-        let text = format!(
-            "[source]\n{}\n\n[extract]\nstreams = {streams:?}\nwindow = \"P7D\"\nconcurrency = 4\n\n[sink]\nkind = \"sqlite\"\npath = \"{}\"\n",
-            source(vendor, &emulator)?,
-            dir.path().join("bench.sqlite").display()
-        );
-        let pipeline = cxqa_runner::Pipeline::parse(&text, "bench", &|_| None)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let started = Instant::now();
-        let report = cxqa_runner::run_pipeline(&pipeline, &cxqa_runner::Silent).await?;
-        let seconds = started.elapsed().as_secs_f64();
-        if !report.succeeded() {
-            bail!(
-                "{vendor}: the benchmark run failed: {:?}",
-                report
-                    .streams
-                    .iter()
-                    .filter_map(|s| s.error.as_ref())
-                    .collect::<Vec<_>>()
-            );
-        }
-        let records: u64 = report.streams.iter().map(|s| s.fetched).sum();
-        let per_minute = report.requests.requests as f64 / seconds * 60.0;
-        let ratio = per_minute / f64::from(CEILING);
-        println!(
-            "{vendor:<8} {records:>8} {:>9} {:>5} {seconds:>8.1} {per_minute:>8.0} {ratio:>33.2} {:>10.1}",
-            report.requests.requests,
-            report.requests.rate_limited,
-            records as f64 / seconds
-        );
-        results.push(serde_json::json!({
-            "vendor": vendor, "records": records, "requests": report.requests.requests,
-            "rate_limited": report.requests.rate_limited, "seconds": seconds,
-            "requests_per_minute": per_minute, "ceiling_per_minute": CEILING, "ratio_to_ceiling": ratio,
-        }));
-        emulator.stop().await;
-    }
-    let out = workspace_root().join("target/bench.json");
-    std::fs::write(&out, serde_json::to_string_pretty(&results)? + "\n")?;
-    println!("written to {}", out.display());
     Ok(())
 }
 

@@ -178,6 +178,14 @@ impl Extraction {
         kind: Call,
         request: &Request,
     ) -> Result<Response, SourceError> {
+        // A status that does not read is asked again (and counted) by the client; a creation is
+        // not sent twice for it, since the first may have made a job.
+        let readable = |response: Response| match kind {
+            Call::Poll if response.status != 403 => {
+                response.json::<StatusResponse>().map(|_| response)
+            }
+            _ => Ok(response),
+        };
         let mut refusals = 0;
         loop {
             let after = match kind {
@@ -188,7 +196,11 @@ impl Extraction {
             if let Some(last) = after {
                 tokio::time::sleep_until(last + self.settings.spacing).await;
             }
-            let response = self.api.http.send(request, &self.api.auth).await?;
+            let response = self
+                .api
+                .http
+                .send_with(request, &self.api.auth, readable)
+                .await?;
             // Timed from the answer: the tenant's clock started somewhere before it.
             let answered = Instant::now();
             calls.last_call = Some(answered);
@@ -252,21 +264,11 @@ impl Extraction {
         loop {
             tokio::time::sleep(self.settings.poll).await;
             let response = self.call(calls, Call::Poll, &request).await?;
-            // An unreadable status (a cut body) is asked again at the next poll.
-            let status: StatusResponse = match response.json() {
-                Ok(status) => status,
-                Err(detail) if Instant::now() <= deadline => {
-                    tracing::warn!(path = %request.path, "unreadable job status, polling again: {detail}");
-                    continue;
-                }
-                Err(detail) => {
-                    return Err(SourceError::Decode {
-                        vendor: crate::VENDOR.into(),
-                        path: request.path.clone(),
-                        detail,
-                    });
-                }
-            };
+            let status: StatusResponse = response.json().map_err(|detail| SourceError::Decode {
+                vendor: crate::VENDOR.into(),
+                path: request.path.clone(),
+                detail,
+            })?;
             let result = status.job_status.result;
             match status.job_status.status.as_str() {
                 "SUCCEEDED" => {

@@ -221,6 +221,10 @@ impl Connector for CxoneConnector {
     async fn start_run(&self) {
         self.assessments.qm.start_run().await;
         self.contacts.start_run().await;
+        // Discovery and sign-in before the streams start, so no stream is charged for them;
+        // a failure is left for the first request to report.
+        let _ = self.api.base().await;
+        self.api.auth.sign_in(&self.api.http).await;
     }
 
     fn sweep(&self, stream: Stream) -> Option<cxqa_core::Sweep> {

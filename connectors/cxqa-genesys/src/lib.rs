@@ -228,6 +228,7 @@ impl Connector for GenesysConnector {
     async fn start_run(&self) {
         self.assessments.cache.clear();
         self.feedback.start_run().await;
+        self.api.auth.sign_in(&self.api.http).await;
     }
 
     async fn check(&self) -> Result<CheckReport, SourceError> {

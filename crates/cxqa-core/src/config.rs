@@ -46,7 +46,7 @@ impl std::error::Error for ConfigError {}
 /// The highest `requests_per_minute` a connector accepts: vendors allow far less per client
 /// (Genesys 300), but a private gateway or the emulator may allow more, and a benchmark measures
 /// the client without a pacer in the way.
-pub const MAX_REQUESTS_PER_MINUTE: u32 = 100_000;
+pub const MAX_REQUESTS_PER_MINUTE: u32 = 1_000_000;
 
 /// The first of `(key, value)` that is zero, as an error on `prefix.key`.
 pub fn require_positive(prefix: &str, values: &[(&str, u64)]) -> Result<(), ConfigError> {

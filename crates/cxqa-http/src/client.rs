@@ -138,6 +138,16 @@ pub enum Auth {
     Bearer(Arc<dyn BearerTokens>),
 }
 
+impl Auth {
+    /// Gets the bearer token now unless one is held: a run signs in before its streams start,
+    /// so no stream is charged for it. A failure is left for the first request to report.
+    pub async fn sign_in(&self, http: &HttpClient) {
+        if let Auth::Bearer(tokens) = self {
+            let _ = tokens.bearer(http).await;
+        }
+    }
+}
+
 /// Where bearer requests get their token: [`crate::TokenCache`] implements it. A trait keeps
 /// the client independent of how tokens are obtained and cached.
 #[async_trait::async_trait]
@@ -264,6 +274,10 @@ impl Response {
 /// Decodes a vendor's JSON body; an error names where in the body it went wrong (the field's
 /// path, or the line and column of broken JSON), never the values around it.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    // Tracking the path costs on every body; only a body that fails is decoded again with it.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

@@ -90,6 +90,12 @@ impl PostgresSink {
                 idx = quote(&format!("{}_agent", stream.as_str()))
             ));
         }
+        // Feedback goes with its deleted assessment: found by index, not by reading every row.
+        ddl.push_str(&format!(
+            "CREATE INDEX IF NOT EXISTS {idx} ON {table} (vendor, (record->>'assessment_id'));",
+            idx = quote("feedback_assessment"),
+            table = self.table(Stream::Feedback)
+        ));
         self.client.batch_execute(&ddl).await.map_err(pg_error)
     }
 }

@@ -60,6 +60,11 @@ impl SqliteSink {
         for stream in Stream::ALL {
             ddl.push_str(&table_sql(stream));
         }
+        // Feedback goes with its deleted assessment: found by index, not by parsing every row.
+        ddl.push_str(
+            "CREATE INDEX IF NOT EXISTS feedback_assessment
+               ON feedback (vendor, json_extract(record, '$.assessment_id'));",
+        );
         conn.execute_batch(&ddl).map_err(|e| db_error(&path, e))?;
         Ok(SqliteSink {
             path,
@@ -72,21 +77,30 @@ impl SqliteSink {
         let tx = self.conn.transaction()?;
         let mut stats = WriteStats::default();
         let table = batch.key.stream.as_str();
+        // One prepared statement of each kind per page, not one per record.
+        let mut select = tx.prepare_cached(&format!(
+            "SELECT modified_at, record, deleted_at IS NOT NULL FROM {table} WHERE vendor = ?1 AND id = ?2"
+        ))?;
+        let mut upsert = tx.prepare_cached(&format!(
+            "INSERT INTO {table} (vendor, id, {cols}, deleted_at, deleted_reason, extracted_at, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11, ?12)
+             ON CONFLICT (vendor, id) DO UPDATE SET
+               interaction_id = ?3, agent_id = ?4, modified_at = ?5, normalized_score = ?6, csat = ?7,
+               sentiment = ?8, form_id = ?9, form_version = ?10, deleted_at = NULL, deleted_reason = NULL,
+               extracted_at = ?11, record = ?12",
+            cols = NAMES.join(", ")
+        ))?;
         for envelope in &batch.records {
-            let stored = tx
-                .query_row(
-                    &format!("SELECT modified_at, record, deleted_at IS NOT NULL FROM {table} WHERE vendor = ?1 AND id = ?2"),
-                    params![envelope.vendor, envelope.id],
-                    |row| {
-                        let modified: Option<String> = row.get(0)?;
-                        let record: String = row.get(1)?;
-                        Ok(Stored {
-                            modified_at: modified.and_then(|m| m.parse::<DateTime<Utc>>().ok()),
-                            record: serde_json::from_str(&record).unwrap_or_default(),
-                            deleted: row.get(2)?,
-                        })
-                    },
-                )
+            let stored = select
+                .query_row(params![envelope.vendor, envelope.id], |row| {
+                    let modified: Option<String> = row.get(0)?;
+                    let record: String = row.get(1)?;
+                    Ok(Stored {
+                        modified_at: modified.and_then(|m| m.parse::<DateTime<Utc>>().ok()),
+                        record: serde_json::from_str(&record).unwrap_or_default(),
+                        deleted: row.get(2)?,
+                    })
+                })
                 .optional()?;
             let action = decide(stored.as_ref(), envelope.modified_at, &envelope.record);
             let c = columns(batch.key.stream, &envelope.record);
@@ -98,22 +112,20 @@ impl SqliteSink {
                 .map(str::to_string);
             match action {
                 Action::Insert | Action::Update | Action::Revive => {
-                    tx.execute(
-                        &format!(
-                            "INSERT INTO {table} (vendor, id, {cols}, deleted_at, deleted_reason, extracted_at, record)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11, ?12)
-                             ON CONFLICT (vendor, id) DO UPDATE SET
-                               interaction_id = ?3, agent_id = ?4, modified_at = ?5, normalized_score = ?6, csat = ?7,
-                               sentiment = ?8, form_id = ?9, form_version = ?10, deleted_at = NULL, deleted_reason = NULL,
-                               extracted_at = ?11, record = ?12",
-                            cols = NAMES.join(", ")
-                        ),
-                        params![
-                            envelope.vendor, envelope.id, c.interaction_id, c.agent_id,
-                            envelope.modified_at.map(|m| m.to_rfc3339()), c.normalized_score, c.csat, c.sentiment,
-                            c.form_id, c.form_version, extracted, record
-                        ],
-                    )?;
+                    upsert.execute(params![
+                        envelope.vendor,
+                        envelope.id,
+                        c.interaction_id,
+                        c.agent_id,
+                        envelope.modified_at.map(|m| m.to_rfc3339()),
+                        c.normalized_score,
+                        c.csat,
+                        c.sentiment,
+                        c.form_id,
+                        c.form_version,
+                        extracted,
+                        record
+                    ])?;
                     match action {
                         Action::Insert => stats.inserted += 1,
                         Action::Revive => stats.revived += 1,
@@ -124,6 +136,7 @@ impl SqliteSink {
                 Action::Stale => stats.stale += 1,
             }
         }
+        drop((select, upsert));
         for t in &batch.tombstones {
             let table = t.stream.as_str();
             let reason = serde_json::to_value(&t.reason)

@@ -5,6 +5,7 @@ use super::script::{Change, Scheduled};
 use super::*;
 use crate::rng::Rng;
 use chrono::{Duration, DurationRound};
+use std::collections::HashMap;
 
 const FIRST: [&str; 12] = [
     "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena",
@@ -173,6 +174,7 @@ impl World {
             rng: root.fork("later"),
         };
         let mut changes = world.agent_changes(&mut root.fork("people"), first_day, days);
+        let departures = Self::departures(&changes);
         let mut crng = root.fork("conversations");
         let mut lrng = root.fork("lifecycle");
         let total = scale.conversations_per_day() * days as usize;
@@ -185,7 +187,8 @@ impl World {
         for (ordinal, start) in starts.into_iter().enumerate() {
             // What would happen after the anchor is left to the script, which drops it.
             let never = DateTime::<Utc>::MAX_UTC;
-            let mut m = world.make_conversation(&mut crng, ordinal, start, true, never, &changes);
+            let mut m =
+                world.make_conversation(&mut crng, ordinal, start, true, never, &departures);
             made.push((m.conversation.agent, start, m.evaluation.is_some()));
             if let Some(mut e) = m.evaluation.take() {
                 e.conversation = ordinal;
@@ -258,10 +261,16 @@ impl World {
     }
 
     /// When an agent stops taking conversations (scripted departures).
-    fn departed(changes: &[Scheduled], agent: usize, at: DateTime<Utc>) -> bool {
-        changes.iter().any(|s| {
-            matches!(s.change, Change::Deactivate { agent: a } if a == agent) && s.at <= at
-        })
+    /// When each agent leaves, from the people changes.
+    fn departures(changes: &[Scheduled]) -> HashMap<usize, DateTime<Utc>> {
+        let mut out: HashMap<usize, DateTime<Utc>> = HashMap::new();
+        for s in changes {
+            if let Change::Deactivate { agent } = s.change {
+                let at = out.entry(agent).or_insert(s.at);
+                *at = (*at).min(s.at);
+            }
+        }
+        out
     }
 
     /// What happens to an evaluation after it is created: re-scores, disputes, retraction or
@@ -347,7 +356,7 @@ impl World {
             conversation,
             evaluation,
             survey,
-        } = self.make_conversation(rng, number, start, false, latest, &[]);
+        } = self.make_conversation(rng, number, start, false, latest, &HashMap::new());
         let index = self.conversations.len();
         self.conversations.push(conversation);
         if let Some(mut e) = evaluation {
@@ -373,7 +382,7 @@ impl World {
         start: DateTime<Utc>,
         allow_restricted: bool,
         latest: DateTime<Utc>,
-        changes: &[Scheduled],
+        departures: &HashMap<usize, DateTime<Utc>>,
     ) -> Made {
         let media = *rng.pick(&[
             Media::Voice,
@@ -392,7 +401,7 @@ impl World {
         let agents: Vec<usize> = self
             .working_agents()
             .into_iter()
-            .filter(|&a| !Self::departed(changes, a, start))
+            .filter(|a| departures.get(a).is_none_or(|left| *left > start))
             .collect();
         let agent = *rng.pick(&agents);
         let mut queue = rng.below(self.queues.len() as u64) as usize;
