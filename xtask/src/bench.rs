@@ -6,7 +6,7 @@
 //! - `cpu`: the release `cxqa` binary as its own process against the emulator with no rate limit
 //!   and no latency at `--scale large`; its user + system CPU from the OS (`wait4`).
 //! - `memory`: the peak RSS of that process while it writes all streams of `--scale xlarge`
-//!   into SQLite: about 50,000 records (two days) and over 200,000 (seven days).
+//!   into SQLite: about 60,000 records (two days) and over 200,000 (seven days).
 //!
 //! Everything is printed as tables and written to `target/bench.json`. Timings are measured,
 //! never asserted.

@@ -79,7 +79,11 @@ fn pages(n: u64, size: u64) -> u64 {
 fn genesys(db: &Store) -> Result<BTreeMap<String, u64>> {
     let agents = db.count("SELECT COUNT(*) FROM agents")?;
     let conversations = db.count("SELECT COUNT(*) FROM interactions")?;
-    let with_agent = db.count("SELECT COUNT(*) FROM interactions WHERE agent_id IS NOT NULL")?;
+    // Speech and text analytics transcribes calls and messaging, not e-mail.
+    let transcribable = db.count(
+        "SELECT COUNT(*) FROM interactions WHERE agent_id IS NOT NULL
+           AND json_extract(record, '$.media_type') <> 'email'",
+    )?;
     let evaluations = db.count("SELECT COUNT(*) FROM assessments")?;
     let evaluated = db.count("SELECT COUNT(DISTINCT interaction_id) FROM assessments")?;
     let forms = db.count("SELECT COUNT(DISTINCT form_id) FROM assessment_forms")?;
@@ -113,11 +117,11 @@ fn genesys(db: &Store) -> Result<BTreeMap<String, u64>> {
         ),
         // The conversations with surveys, then one GET per survey.
         ("surveys".into(), details(surveyed) + surveys),
-        // Every conversation an agent handled may be analyzed: its metrics (404 when not),
+        // Every call or message an agent handled may be analyzed: its metrics (404 when not),
         // and the transcript URL of each analyzed one.
         (
             "transcripts".into(),
-            details(conversations) + with_agent + transcripts,
+            details(conversations) + transcribable + transcripts,
         ),
     ]))
 }

@@ -14,6 +14,7 @@ use cxqa_core::SourceError;
 use cxqa_http::{Auth, Method, Request, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -28,9 +29,47 @@ pub struct ExtractionSettings {
     pub timeout: Duration,
 }
 
-/// One CSV row, keyed by normalized header (lower-case; only a–z, 0–9 and `%` kept), so
-/// `Agent ID`, `Agent_ID` and `agentId` are all `agentid`.
-pub type Row = HashMap<String, String>;
+/// One CSV row, its values read by normalized header (lower-case; only a–z, 0–9 and `%` kept),
+/// so `Agent ID`, `Agent_ID` and `agentId` are all `agentid`. The headers are the file's, shared
+/// by its rows: a file holds hundreds of thousands of rows, each keeping only its values.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: Arc<HashMap<String, usize>>,
+    values: Vec<String>,
+}
+
+impl Row {
+    /// The value under a normalized header; None when the file has no such column or the row
+    /// is shorter.
+    pub fn get(&self, header: &str) -> Option<&String> {
+        self.values.get(*self.columns.get(header)?)
+    }
+}
+
+impl std::ops::Index<&str> for Row {
+    type Output = String;
+    fn index(&self, header: &str) -> &String {
+        self.get(header)
+            .unwrap_or_else(|| panic!("no `{header}` column"))
+    }
+}
+
+/// A row of its own (tests build rows this way).
+impl FromIterator<(String, String)> for Row {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let (headers, values): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+        Row {
+            columns: Arc::new(
+                headers
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, h)| (h, i))
+                    .collect(),
+            ),
+            values,
+        }
+    }
+}
 
 pub fn normalize_header(header: &str) -> String {
     header
@@ -63,15 +102,22 @@ pub fn parse_csv(body: &[u8], required: &[&str]) -> Result<Vec<Row>, String> {
             headers.len()
         ));
     }
+    // A header that repeats is read from its last column.
+    let columns: Arc<HashMap<String, usize>> = Arc::new(
+        headers
+            .into_iter()
+            .enumerate()
+            .map(|(i, header)| (header, i))
+            .collect(),
+    );
     reader
         .records()
         .map(|record| {
             let record = record.map_err(|e| format!("unreadable CSV row: {e}"))?;
-            Ok(headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_string))
-                .collect())
+            Ok(Row {
+                columns: columns.clone(),
+                values: record.iter().map(str::to_string).collect(),
+            })
         })
         .collect()
 }

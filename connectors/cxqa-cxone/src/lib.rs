@@ -218,8 +218,17 @@ impl Connector for CxoneConnector {
         VENDOR
     }
 
-    async fn start_run(&self) {
-        self.assessments.qm.start_run().await;
+    async fn start_run(&self, streams: &[Stream]) {
+        // Assessments, feedback and forms read the same QM chunks.
+        let readers = [
+            Stream::Assessments,
+            Stream::Feedback,
+            Stream::AssessmentForms,
+        ]
+        .iter()
+        .filter(|s| streams.contains(s))
+        .count();
+        self.assessments.qm.start_run(readers).await;
         self.contacts.start_run().await;
         // Discovery and sign-in before the streams start, so no stream is charged for them;
         // a failure is left for the first request to report.

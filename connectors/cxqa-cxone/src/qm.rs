@@ -45,7 +45,30 @@ pub struct Qm {
     pub workflows: (String, String),
     pub questions: (String, String),
     pub chunk_days: u32,
-    cache: tokio::sync::Mutex<HashMap<(NaiveDate, NaiveDate), Arc<QmChunk>>>,
+    cache: tokio::sync::Mutex<Chunks>,
+}
+
+/// The chunks of one run, each kept until every QM stream of the run has read it: a long
+/// window does not hold all its chunks at once.
+#[derive(Default)]
+struct Chunks {
+    kept: HashMap<(NaiveDate, NaiveDate), Arc<QmChunk>>,
+    reads: HashMap<(NaiveDate, NaiveDate), usize>,
+    /// The streams of this run that read chunks (assessments, feedback, forms).
+    readers: usize,
+}
+
+impl Chunks {
+    /// Counts a read of `chunk`; keeps it only while a reader has yet to read it.
+    fn read(&mut self, key: (NaiveDate, NaiveDate), chunk: &Arc<QmChunk>) {
+        let reads = self.reads.entry(key).or_default();
+        *reads += 1;
+        if *reads >= self.readers {
+            self.kept.remove(&key);
+        } else {
+            self.kept.insert(key, chunk.clone());
+        }
+    }
 }
 
 impl Qm {
@@ -60,7 +83,7 @@ impl Qm {
             workflows,
             questions,
             chunk_days,
-            cache: tokio::sync::Mutex::new(HashMap::new()),
+            cache: tokio::sync::Mutex::new(Chunks::default()),
         }
     }
 
@@ -68,12 +91,16 @@ impl Qm {
         calendar_chunks(window, self.chunk_days)
     }
 
-    /// Forgets the chunks an earlier run extracted.
-    pub async fn start_run(&self) {
-        self.cache.lock().await.clear();
+    /// Forgets the chunks an earlier run extracted; `readers` streams of this run read chunks.
+    pub async fn start_run(&self, readers: usize) {
+        *self.cache.lock().await = Chunks {
+            readers,
+            ..Chunks::default()
+        };
     }
 
-    /// Both extractions of a chunk, run once per run (assessments, feedback and forms share them).
+    /// Both extractions of a chunk, run once per run (assessments, feedback and forms share
+    /// them).
     /// `expected`: records were extracted from these days before, so an empty workflows file is
     /// more likely a glitch than every evaluation gone at once; it is extracted again once.
     pub async fn chunk(
@@ -83,8 +110,9 @@ impl Qm {
         expected: bool,
     ) -> Result<Arc<QmChunk>, SourceError> {
         let mut cache = self.cache.lock().await;
-        if let Some(hit) = cache.get(&(start, end)) {
-            return Ok(hit.clone());
+        if let Some(hit) = cache.kept.get(&(start, end)).cloned() {
+            cache.read((start, end), &hit);
+            return Ok(hit);
         }
         let extract_workflows = || {
             self.extraction.rows(
@@ -121,7 +149,7 @@ impl Qm {
             workflows,
             questions,
         });
-        cache.insert((start, end), chunk.clone());
+        cache.read((start, end), &chunk);
         Ok(chunk)
     }
 

@@ -18,7 +18,8 @@ use cxqa_http::FetchOnce;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub const BY_ID: &str = "/api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}";
 
@@ -101,16 +102,23 @@ pub enum Fetched {
 }
 
 /// Evaluations by id, shared by the assessments and feedback streams of one run: each is
-/// fetched once, even when both streams ask for it at the same time.
+/// fetched once, even when both streams ask for it at the same time, and forgotten once every
+/// stream of the run that reads evaluations has read it, so memory stays flat however long the
+/// window.
 #[derive(Default)]
 pub struct EvaluationCache {
     entries: FetchOnce<String, Fetched>,
+    /// Streams of this run that read evaluations, and how many have read each one.
+    readers: AtomicUsize,
+    reads: Mutex<HashMap<String, usize>>,
 }
 
 impl EvaluationCache {
-    /// Forgets every evaluation (a new run reads them afresh).
-    pub fn clear(&self) {
+    /// A new run, whose `readers` streams read evaluations: forget every evaluation.
+    pub fn start_run(&self, readers: usize) {
         self.entries.clear();
+        self.reads.lock().expect("evaluation reads").clear();
+        self.readers.store(readers, Ordering::Relaxed);
     }
 
     pub async fn get(
@@ -119,8 +127,10 @@ impl EvaluationCache {
         conversation_id: &str,
         evaluation_id: &str,
     ) -> Result<Fetched, SourceError> {
-        self.entries
-            .get_or_fetch(&evaluation_id.to_string(), || async {
+        let key = evaluation_id.to_string();
+        let fetched = self
+            .entries
+            .get_or_fetch(&key, || async {
                 let path = format!(
                     "/api/v2/quality/conversations/{conversation_id}/evaluations/{evaluation_id}"
                 );
@@ -131,7 +141,16 @@ impl EvaluationCache {
                     },
                 )
             })
-            .await
+            .await?;
+        let mut reads = self.reads.lock().expect("evaluation reads");
+        let read = reads.entry(key.clone()).or_default();
+        *read += 1;
+        if *read >= self.readers.load(Ordering::Relaxed) {
+            // Every reader has it. The id stays counted, so a later read (an edit seen again
+            // in the same run) fetches afresh and is forgotten at once.
+            self.entries.remove(&key);
+        }
+        Ok(fetched)
     }
 }
 

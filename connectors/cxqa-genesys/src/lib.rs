@@ -225,8 +225,13 @@ impl Connector for GenesysConnector {
         VENDOR
     }
 
-    async fn start_run(&self) {
-        self.assessments.cache.clear();
+    async fn start_run(&self, streams: &[Stream]) {
+        // Assessments and feedback read the same evaluations: each is kept until both have.
+        let readers = [Stream::Assessments, Stream::Feedback]
+            .iter()
+            .filter(|s| streams.contains(s))
+            .count();
+        self.assessments.cache.start_run(readers);
         self.feedback.start_run().await;
         self.api.auth.sign_in(&self.api.http).await;
     }

@@ -328,3 +328,26 @@ async fn a_passing_404_on_an_evaluation_is_asked_again_before_it_counts_as_delet
     let gone = cache.get(&connector.api, "c1", "e2").await.unwrap();
     assert!(matches!(gone, Fetched::Gone), "two 404s in a row: deleted");
 }
+
+/// With assessments and feedback in the run, an evaluation is fetched once for both and then
+/// forgotten: memory does not grow with the window.
+#[tokio::test]
+async fn an_evaluation_is_kept_until_both_streams_have_read_it() {
+    use crate::assessments::EvaluationCache;
+    let server = server_with_token().await;
+    Mock::given(path("/api/v2/quality/conversations/c1/evaluations/e1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "id": "e1", "status": "FINISHED" })),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let connector = connector(&server);
+    let cache = EvaluationCache::default();
+    cache.start_run(2);
+    // The first two reads (assessments, feedback) share one fetch; then it is gone.
+    for _ in 0..3 {
+        cache.get(&connector.api, "c1", "e1").await.unwrap();
+    }
+}

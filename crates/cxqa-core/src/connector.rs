@@ -63,9 +63,10 @@ pub trait Connector: Send + Sync {
         Ok(Default::default())
     }
 
-    /// Called by the runner before each run: forget whatever an earlier run read (caches are
-    /// valid within one run only; a long-lived pipeline runs many times).
-    async fn start_run(&self) {}
+    /// Called by the runner before each run of `streams`: forget whatever an earlier run read
+    /// (caches are valid within one run only; a long-lived pipeline runs many times), and keep
+    /// for other streams only what one of `streams` will ask for again.
+    async fn start_run(&self, _streams: &[Stream]) {}
 
     /// How an incremental run of `stream` reaches changes the vendor cannot list by time of
     /// change: None when the stream finds every change since its high-water mark by itself.

@@ -46,6 +46,11 @@ impl<K: Hash + Eq + Clone, V: Clone> FetchOnce<K, V> {
         cell.get().cloned().unwrap_or(value)
     }
 
+    /// Forgets one value; the next caller fetches it again.
+    pub fn remove(&self, key: &K) {
+        self.cells.lock().expect("fetch-once map").remove(key);
+    }
+
     /// Forgets everything (a new run reads afresh).
     pub fn clear(&self) {
         self.cells.lock().expect("fetch-once map").clear();

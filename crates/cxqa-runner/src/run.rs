@@ -52,7 +52,10 @@ pub async fn run_observed(
     progress: &dyn Progress,
 ) -> RunReport {
     let started = Instant::now();
-    pipeline.connector.start_run().await;
+    pipeline
+        .connector
+        .start_run(&pipeline.extract.streams)
+        .await;
     let sink: SharedSink = Mutex::new(sink);
     let side_by_side = |streams: Vec<Stream>| {
         futures::future::join_all(

@@ -9,7 +9,7 @@ pub enum Scale {
     Small,
     Medium,
     Large,
-    /// Enough for the memory benchmark: about 200,000 records of every stream in a week.
+    /// Enough for the memory benchmark: over 200,000 records of every stream in a week.
     Xlarge,
 }
 
@@ -19,7 +19,7 @@ impl Scale {
             Scale::Small => 10,
             Scale::Medium => 40,
             Scale::Large => 200,
-            Scale::Xlarge => 1000,
+            Scale::Xlarge => 1500,
         }
     }
 
@@ -28,7 +28,7 @@ impl Scale {
             Scale::Small => 20,
             Scale::Medium => 150,
             Scale::Large => 1500,
-            Scale::Xlarge => 8000,
+            Scale::Xlarge => 14_000,
         }
     }
 }
