@@ -59,16 +59,21 @@ impl FromIterator<(String, String)> for Row {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
         let (headers, values): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
         Row {
-            columns: Arc::new(
-                headers
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, h)| (h, i))
-                    .collect(),
-            ),
+            columns: columns(headers),
             values,
         }
     }
+}
+
+/// Each normalized header's column; a header that repeats is read from its last column.
+fn columns(headers: Vec<String>) -> Arc<HashMap<String, usize>> {
+    Arc::new(
+        headers
+            .into_iter()
+            .enumerate()
+            .map(|(i, header)| (header, i))
+            .collect(),
+    )
 }
 
 pub fn normalize_header(header: &str) -> String {
@@ -102,14 +107,7 @@ pub fn parse_csv(body: &[u8], required: &[&str]) -> Result<Vec<Row>, String> {
             headers.len()
         ));
     }
-    // A header that repeats is read from its last column.
-    let columns: Arc<HashMap<String, usize>> = Arc::new(
-        headers
-            .into_iter()
-            .enumerate()
-            .map(|(i, header)| (header, i))
-            .collect(),
-    );
+    let columns = columns(headers);
     reader
         .records()
         .map(|record| {
