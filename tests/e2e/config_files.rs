@@ -49,9 +49,8 @@ fn every_example_pipeline_passes_the_schema_and_the_parser() {
             "{} lacks the #:schema line",
             path.display()
         );
-        let mut document = toml::Value::Table(toml::from_str(&text).unwrap());
-        interpolate(&mut document, "", &fake_env, &mut Redactor::default()).unwrap();
-        let json = to_json(document);
+        let mut json = to_json(toml::Value::Table(toml::from_str(&text).unwrap()));
+        interpolate(&mut json, "", &fake_env, &mut Redactor::default()).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&json)
             .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -87,5 +86,72 @@ sink = { kind = "jsonl" }"#,
             Pipeline::parse(text, "bad", &fake_env).is_err(),
             "parser accepted:\n{text}"
         );
+    }
+}
+
+/// The Airbyte and Singer example configs (`config/*-demo-*.json`) fit the schema the SPEC
+/// and `--about` publish, and build their vendor's connector.
+#[test]
+fn every_protocol_example_config_fits_the_published_schema_and_the_parser() {
+    let schema = cxqa_runner::schema::protocol_config_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(workspace_root().join("config"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p != &workspace_root().join("config/schema.json")
+        })
+        .collect();
+    files.sort();
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for front in ["airbyte", "singer"] {
+        for vendor in crate::support::emulated_vendors() {
+            let name = format!("{front}-demo-{vendor}.json");
+            assert!(names.contains(&name), "config/{name} is missing");
+        }
+    }
+    for path in files {
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&config)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let pipeline = Pipeline::from_protocol_config(config, "example", &fake_env)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            pipeline.extract.streams,
+            cxqa_core::connector::offered_streams(pipeline.connector.as_ref())
+        );
+    }
+}
+
+#[test]
+fn a_protocol_config_refuses_what_the_platform_decides() {
+    let source = serde_json::json!({"vendor": "genesys", "base_url": "http://127.0.0.1:9", "client_id": "x", "client_secret": "y"});
+    for (config, path) in [
+        (
+            serde_json::json!({"source": source, "extract": {"window": "P1D", "streams": ["agents"]}}),
+            "extract.streams",
+        ),
+        (
+            serde_json::json!({"source": source, "extract": {"window": "P1D", "incremental": false}}),
+            "extract.incremental",
+        ),
+        (
+            serde_json::json!({"source": source, "extract": {"window": "P1D"}, "sink": {"kind": "jsonl"}}),
+            "sink",
+        ),
+    ] {
+        let err = Pipeline::from_protocol_config(config, "x", &fake_env)
+            .err()
+            .unwrap();
+        assert_eq!(err.path, path, "{err}");
+        assert!(err.hint.is_some(), "{err}");
     }
 }

@@ -8,13 +8,13 @@ use cxqa_core::config::ConfigError;
 /// Replaces `${VAR}` in every string of `value`; `$${` stays a literal `${`. Secrets among the
 /// values (see the module) are registered with `redactor`.
 pub fn interpolate(
-    value: &mut toml::Value,
+    value: &mut serde_json::Value,
     path: &str,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &mut Redactor,
 ) -> Result<(), ConfigError> {
     match value {
-        toml::Value::String(text) => {
+        serde_json::Value::String(text) => {
             let secret_key = is_secret_key(path);
             let (expanded, from_env) = expand(text, path, env)?;
             if secret_key {
@@ -27,12 +27,12 @@ pub fn interpolate(
             }
             *text = expanded;
         }
-        toml::Value::Array(items) => {
+        serde_json::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 interpolate(item, &format!("{path}[{i}]"), env, redactor)?;
             }
         }
-        toml::Value::Table(table) => {
+        serde_json::Value::Object(table) => {
             for (key, item) in table.iter_mut() {
                 interpolate(
                     item,
@@ -148,8 +148,9 @@ mod tests {
         }
     }
 
-    fn run(toml_text: &str) -> Result<(toml::Value, Redactor), ConfigError> {
-        let mut value: toml::Value = toml::from_str(toml_text).unwrap();
+    fn run(toml_text: &str) -> Result<(serde_json::Value, Redactor), ConfigError> {
+        let table: toml::Table = toml::from_str(toml_text).unwrap();
+        let mut value = crate::pipeline::to_json(toml::Value::Table(table));
         let mut redactor = Redactor::default();
         interpolate(&mut value, "", &env, &mut redactor)?;
         Ok((value, redactor))

@@ -15,7 +15,7 @@ pub mod requests;
 pub mod run;
 pub mod schema;
 
-pub use error::RunError;
+pub use error::{FailureKind, RunError};
 pub use pipeline::{Pipeline, PipelineError};
 pub use report::{RequestCounts, RunReport, StreamReport};
 pub use run::{Progress, Silent, run, run_observed, run_pipeline, run_pipeline_at};

@@ -3,6 +3,7 @@
 use crate::extract::ExtractConfig;
 use crate::interpolate::{Redactor, interpolate};
 use crate::requests::RequestStats;
+use cxqa_core::Stream;
 use cxqa_core::config::{ConfigError, parse_section};
 use cxqa_core::connector::{Connector, ConnectorContext, offered_streams};
 use cxqa_sinks::SinkConfig;
@@ -89,12 +90,95 @@ impl Pipeline {
         default_name: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Pipeline, ConfigError> {
-        let mut document: toml::Value = toml::from_str::<toml::Table>(text)
-            .map(toml::Value::Table)
-            .map_err(|e| {
-                ConfigError::new("", format!("invalid TOML: {}", e.to_string().trim_end()))
-                    .with_hint("fix the syntax at the line shown")
-            })?;
+        let document = toml::from_str::<toml::Table>(text).map_err(|e| {
+            ConfigError::new("", format!("invalid TOML: {}", e.to_string().trim_end()))
+                .with_hint("fix the syntax at the line shown")
+        })?;
+        Self::from_document(to_json(toml::Value::Table(document)), default_name, env)
+    }
+
+    /// A pipeline from the JSON config of the Airbyte and Singer front ends: the TOML file's
+    /// `name`, `source` and `extract` under the same keys, without `extract.streams` (the
+    /// catalog chooses them) or a sink (the protocol's destination or target is the sink). The
+    /// pipeline holds every stream the vendor offers until [`Pipeline::select`] narrows it;
+    /// runs are incremental, from the state the caller passes.
+    pub fn from_protocol_config(
+        config: serde_json::Value,
+        default_name: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Pipeline, ConfigError> {
+        let serde_json::Value::Object(mut config) = config else {
+            return Err(ConfigError::new("", "the config is not a JSON object")
+                .with_hint("write {\"source\": {\"vendor\": ...}, \"extract\": {...}}"));
+        };
+        if let Some(key) = config
+            .keys()
+            .find(|k| !["name", "source", "extract"].contains(&k.as_str()))
+        {
+            let hint = match key.as_str() {
+                "sink" | "audit_log" => {
+                    "remove it: the destination (Airbyte) or target (Singer) stores the records"
+                        .to_string()
+                }
+                _ => "valid keys: name, source, extract".to_string(),
+            };
+            return Err(
+                ConfigError::new(key.clone(), format!("unknown key `{key}`")).with_hint(hint),
+            );
+        }
+        let extract = config
+            .entry("extract")
+            .or_insert_with(|| serde_json::json!({}));
+        let serde_json::Value::Object(extract) = extract else {
+            return Err(ConfigError::new("extract", "must be an object")
+                .with_hint("write \"extract\": {\"window\": \"P7D\"}"));
+        };
+        for (key, why) in [
+            ("streams", "streams are chosen in the catalog"),
+            (
+                "incremental",
+                "every sync is incremental from the state it is given; a full refresh is a sync without state",
+            ),
+        ] {
+            if extract.contains_key(key) {
+                return Err(ConfigError::new(format!("extract.{key}"), why)
+                    .with_hint(format!("remove `{key}`")));
+            }
+        }
+        let all: Vec<&str> = Stream::ALL.iter().map(|s| s.as_str()).collect();
+        extract.insert("streams".into(), serde_json::json!(all));
+        extract.insert("incremental".into(), serde_json::Value::Bool(true));
+        let mut pipeline =
+            Self::from_document(serde_json::Value::Object(config), default_name, env)?;
+        let offered = offered_streams(pipeline.connector.as_ref());
+        pipeline.extract.streams.retain(|s| offered.contains(s));
+        Ok(pipeline)
+    }
+
+    /// Narrows the streams to `streams`, in that order; each must be one the vendor offers.
+    pub fn select(&mut self, streams: &[Stream]) -> Result<(), ConfigError> {
+        let offered = offered_streams(self.connector.as_ref());
+        if let Some(missing) = streams.iter().find(|s| !offered.contains(s)) {
+            return Err(ConfigError::new(
+                "streams",
+                format!("`{}` does not offer the `{missing}` stream", self.vendor),
+            )
+            .with_hint(format!(
+                "`{}` offers: {}",
+                self.vendor,
+                cxqa_core::stream::list(&offered)
+            )));
+        }
+        self.extract.streams = streams.to_vec();
+        Ok(())
+    }
+
+    /// A pipeline document as TOML or JSON gives it: `${VAR}` expanded, then validated.
+    fn from_document(
+        mut document: serde_json::Value,
+        default_name: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Pipeline, ConfigError> {
         let mut redactor = Redactor::default();
         interpolate(&mut document, "", env, &mut redactor)?;
         let redact = |e: ConfigError| ConfigError {
@@ -103,7 +187,7 @@ impl Pipeline {
             hint: e.hint.map(|h| redactor.redact(&h)),
         };
 
-        let file: PipelineFile = parse_section("", to_json(document)).map_err(redact)?;
+        let file: PipelineFile = parse_section("", document).map_err(redact)?;
         file.extract.validate()?;
         file.sink.validate()?;
 

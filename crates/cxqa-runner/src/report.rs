@@ -31,6 +31,8 @@ pub struct StreamReport {
     pub elapsed_ms: u64,
     /// The error that stopped the stream; the committed pages are kept and the next run resumes.
     pub error: Option<String>,
+    /// Who can fix that error.
+    pub failure: Option<crate::error::FailureKind>,
 }
 
 /// What happened in one run.

@@ -129,6 +129,7 @@ async fn run_reported(
     )
     .await;
     if let Err(error) = ran {
+        report.failure = Some(error.kind());
         let error = pipeline.redactor.redact(&error.to_string());
         tracing::error!(stream = %stream, "{error}");
         report.error = Some(error);

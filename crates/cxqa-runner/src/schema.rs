@@ -40,3 +40,116 @@ pub fn source_schema(generator: &mut SchemaGenerator) -> Schema {
         "oneOf": branches,
     })
 }
+
+/// The JSON Schema of the Airbyte and Singer config ([`crate::Pipeline::from_protocol_config`]):
+/// `name`, `source` and `extract` as in the TOML file, without `extract.streams` and
+/// `extract.incremental`; draft-07 with every `$ref` inlined, as both protocols' clients want.
+pub fn protocol_config_schema() -> serde_json::Value {
+    let mut generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let source = source_schema(&mut generator).to_value();
+    let mut extract = generator
+        .subschema_for::<crate::extract::ExtractConfig>()
+        .to_value();
+    let definitions = generator.take_definitions(true);
+    let root = serde_json::json!({ "definitions": definitions });
+    let resolve = |value: serde_json::Value| inline_refs(value, &root);
+    extract = resolve(extract);
+    for key in ["streams", "incremental"] {
+        if let Some(properties) = extract["properties"].as_object_mut() {
+            properties.remove(key);
+        }
+        if let Some(required) = extract["required"].as_array_mut() {
+            required.retain(|r| r != key);
+        }
+    }
+    serde_json::json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "cxqa",
+        "description": "The vendor to extract from and how. Streams are chosen in the catalog; state comes from the platform.",
+        "type": "object",
+        "required": ["source", "extract"],
+        "additionalProperties": false,
+        "properties": {
+            "name": {
+                "type": "string",
+                "description": "Names this pipeline in logs and errors.",
+            },
+            "source": resolve(source),
+            "extract": extract,
+        },
+    })
+}
+
+/// `value` with every local `$ref` (`#/definitions/…`, `#/$defs/…`) replaced by what it names
+/// in `root`, recursively. Schemas here are trees: a type never contains itself.
+pub fn inline_refs(value: serde_json::Value, root: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(mut object) => {
+            if let Some(Value::String(reference)) = object.get("$ref") {
+                let target = reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| root.pointer(pointer))
+                    .cloned();
+                if let Some(Value::Object(target)) = target {
+                    object.remove("$ref");
+                    for (key, item) in target {
+                        object.entry(key).or_insert(item);
+                    }
+                    return inline_refs(Value::Object(object), root);
+                }
+            }
+            object.remove("$defs");
+            object.remove("definitions");
+            Value::Object(
+                object
+                    .into_iter()
+                    .map(|(key, item)| (key, inline_refs(item, root)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| inline_refs(item, root))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(value: &serde_json::Value) -> usize {
+        match value {
+            serde_json::Value::Object(o) => {
+                usize::from(o.contains_key("$ref")) + o.values().map(refs).sum::<usize>()
+            }
+            serde_json::Value::Array(a) => a.iter().map(refs).sum(),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn the_protocol_config_schema_has_no_refs_and_no_stream_choice() {
+        let schema = protocol_config_schema();
+        assert_eq!(refs(&schema), 0, "{schema:#}");
+        let extract = &schema["properties"]["extract"]["properties"];
+        assert!(extract.get("streams").is_none() && extract.get("incremental").is_none());
+        assert!(extract.get("window").is_some() && extract.get("pii").is_some());
+        assert!(schema["properties"]["source"]["oneOf"].is_array());
+    }
+
+    #[test]
+    fn inlining_follows_nested_references() {
+        let root = serde_json::json!({"$defs": {
+            "A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}},
+            "B": {"type": "string", "description": "bee"},
+        }});
+        let value = inline_refs(serde_json::json!({"$ref": "#/$defs/A"}), &root);
+        assert_eq!(value["properties"]["b"]["description"], "bee");
+        assert_eq!(refs(&value), 0);
+    }
+}

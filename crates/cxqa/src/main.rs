@@ -4,6 +4,7 @@
 
 mod demo;
 mod progress;
+mod protocol;
 mod report;
 
 // Linking the connector crates is what registers them.
@@ -78,6 +79,13 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         hidden_days: i64,
     },
+    /// Run as an Airbyte source: spec, check, discover, read (Airbyte messages on stdout).
+    Airbyte {
+        #[command(subcommand)]
+        command: protocol::airbyte::AirbyteCommand,
+    },
+    /// Run as a Singer tap (Meltano): sync, `--discover`, `--about`.
+    Singer(protocol::singer::SingerArgs),
     /// Start the emulator in-process and run every demo pipeline (config/demo-*.toml) against it.
     Demo {
         #[arg(long, default_value_t = 7)]
@@ -92,6 +100,7 @@ fn parse_scale(text: &str) -> Result<cxqa_emulator::Scale, String> {
 }
 
 /// A failure with its exit code.
+#[derive(Debug)]
 pub(crate) enum Failure {
     BadInput(String),
     Runtime(String),
@@ -99,7 +108,22 @@ pub(crate) enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.log_format);
+    match &cli.command {
+        // Airbyte reads stdout only: logs become LOG messages there.
+        Command::Airbyte { command } => {
+            let verbose = cli.verbose.max(u8::from(command.debug()));
+            let (others, ours) = levels(verbose, false);
+            tracing_subscriber::fmt()
+                .with_env_filter(log_filter(others, ours))
+                .with_writer(protocol::airbyte::LogMessages)
+                .with_ansi(false)
+                .with_target(false)
+                .with_level(false)
+                .without_time()
+                .init();
+        }
+        _ => init_logging(cli.verbose, cli.log_format),
+    }
     // A run's work is waiting on the vendor: one thread does it with the fewest wake-ups. The
     // commands that serve the emulator in this process use every core.
     let serves = matches!(cli.command, Command::Emulate { .. } | Command::Demo { .. });
@@ -182,6 +206,8 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             demo::emulate(&vendor, port, seed, scale, rate_limit, history).await
         }
         Command::Demo { seed, scale } => demo::demo(seed, scale).await,
+        Command::Airbyte { command } => protocol::airbyte::run(command).await,
+        Command::Singer(args) => protocol::singer::run(args).await,
         Command::Run {
             pipeline,
             summary_json,
@@ -219,22 +245,29 @@ async fn run(pipeline: &Pipeline, summary_json: Option<&Path>) -> Result<(), Fai
     }
 }
 
-fn init_logging(verbose: u8, format: LogFormat) {
-    // On a terminal the progress bars say what info lines would; keep them from garbling the bars.
-    let quiet = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (others, ours) = match verbose {
+/// The log levels of other crates and of ours; `quiet` when progress bars speak instead.
+fn levels(verbose: u8, quiet: bool) -> (&'static str, &'static str) {
+    match verbose {
         0 if quiet => ("warn", "warn"),
         0 => ("warn", "info"),
         1 => ("warn", "debug"),
         _ => ("debug", "trace"),
-    };
-    // A target directive matches every target it prefixes: `cxqa` covers all our crates,
-    // connectors included.
-    let directives = format!("{others},cxqa={ours}");
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CXQA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
+    }
+}
+
+/// `CXQA_LOG` if set, else the levels given. A target directive matches every target it
+/// prefixes: `cxqa` covers all our crates, connectors included.
+fn log_filter(others: &str, ours: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("CXQA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{others},cxqa={ours}")))
+}
+
+fn init_logging(verbose: u8, format: LogFormat) {
+    // On a terminal the progress bars say what info lines would; keep them from garbling the bars.
+    let quiet = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (others, ours) = levels(verbose, quiet);
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(others, ours))
         .with_writer(std::io::stderr)
         .with_target(false);
     match format {
