@@ -9,10 +9,14 @@
 //! - `cargo xtask new-connector <name>`: scaffold a connector crate and link it (one line).
 //! - `cargo xtask sdk-check`: install Genesys' official Python SDK (PyPI) in `target/sdk-venv` and
 //!   run `xtask/sdk_check.py` against the emulator, unchanged but for the host.
+//! - `cargo xtask protocol-check`: PyAirbyte and Meltano (PyPI, venvs in `target/`) run the
+//!   release `cxqa` as an Airbyte source and a Singer tap against the emulator, every vendor
+//!   (see `protocol_check.rs`).
 
 mod bench;
 mod floor;
 mod new_connector;
+mod protocol_check;
 
 // The connectors register themselves when linked.
 use cxqa_connectors as _;
@@ -32,6 +36,8 @@ fn main() -> Result<()> {
         },
         Some("sdk-check") => tokio::runtime::Runtime::new()?.block_on(sdk_check()),
         Some("bench") => bench::bench_optimized(&workspace_root()),
+        Some("protocol-check") => tokio::runtime::Runtime::new()?
+            .block_on(protocol_check::protocol_check(&workspace_root())),
         _ => {
             eprintln!("usage: cargo xtask schema            # regenerate config/schema.json");
             eprintln!(
@@ -42,6 +48,9 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "       cargo xtask sdk-check          # Genesys' Python SDK against the emulator"
+            );
+            eprintln!(
+                "       cargo xtask protocol-check     # PyAirbyte and Meltano run cxqa against the emulator"
             );
             std::process::exit(2);
         }

@@ -106,8 +106,28 @@ pub(crate) enum Failure {
     Runtime(String),
 }
 
+/// Called through a link named `tap-cxqa` (what Meltano runs) or `source-cxqa` (a local Airbyte
+/// source), the binary is that front end: `tap-cxqa --config F` is `cxqa singer --config F`.
+fn arguments() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let called = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let front = match called {
+        protocol::singer::TAP_NAME => Some("singer"),
+        protocol::airbyte::SOURCE_NAME => Some("airbyte"),
+        _ => None,
+    };
+    if let Some(front) = front {
+        args.insert(1, front.into());
+    }
+    args
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(arguments());
     match &cli.command {
         // Airbyte reads stdout only: logs become LOG messages there.
         Command::Airbyte { command } => {

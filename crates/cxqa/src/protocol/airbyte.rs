@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// The name of a link to the binary that runs as the Airbyte source.
+pub const SOURCE_NAME: &str = "source-cxqa";
+
 #[derive(Subcommand)]
 pub enum AirbyteCommand {
     /// Print the SPEC: the JSON Schema of the config.

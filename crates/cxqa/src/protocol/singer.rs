@@ -94,17 +94,10 @@ fn about_markdown() -> String {
         CAPABILITIES.join(", ")
     );
     for (name, setting) in settings(&about["settings"], "") {
-        let kind = match &setting["type"] {
-            Value::String(t) => t.clone(),
-            Value::Array(types) => types
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(" or "),
-            _ => "see schema".into(),
-        };
+        let kind = types(&setting).join(" or ");
         let description = setting["description"]
             .as_str()
+            .or_else(|| setting["allOf"][0]["description"].as_str())
             .unwrap_or_default()
             .replace('\n', " ");
         let secret = if is_secret_key(&name) { "yes" } else { "" };
@@ -113,6 +106,29 @@ fn about_markdown() -> String {
         ));
     }
     text
+}
+
+/// The JSON types a setting takes, through `allOf`, `anyOf` and `oneOf`.
+fn types(setting: &Value) -> Vec<String> {
+    let mut found: Vec<String> = match &setting["type"] {
+        Value::String(t) => vec![t.clone()],
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect(),
+        _ => Vec::new(),
+    };
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for branch in setting[key].as_array().into_iter().flatten() {
+            for kind in types(branch) {
+                if !found.contains(&kind) {
+                    found.push(kind);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Every leaf setting of the config schema with its dotted name; a vendor's settings appear
