@@ -92,24 +92,7 @@ fn schema() -> Result<()> {
 
 async fn sdk_check() -> Result<()> {
     let root = workspace_root();
-    let venv = root.join("target/sdk-venv");
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .context("python3 -m venv")?;
-        anyhow::ensure!(status.success(), "could not create {}", venv.display());
-    }
-    let status = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "PureCloudPlatformClientV2"])
-        .status()
-        .context("pip install")?;
-    anyhow::ensure!(
-        status.success(),
-        "pip could not install PureCloudPlatformClientV2"
-    );
+    let python = venv(&root, "sdk-venv", "PureCloudPlatformClientV2")?;
     let emulator = cxqa_emulator::start(EmulatorConfig::only("genesys")).await?;
     let url = emulator.url("genesys").to_string();
     let script = root.join("xtask/sdk_check.py");
@@ -129,4 +112,25 @@ async fn sdk_check() -> Result<()> {
     println!("PureCloudPlatformClientV2 ran against the emulator unchanged but for the host");
     emulator.stop().await;
     Ok(())
+}
+
+/// A venv at `target/<name>` with `package` installed from PyPI; its python.
+fn venv(root: &Path, name: &str, package: &str) -> Result<PathBuf> {
+    let venv = root.join("target").join(name);
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .context("python3 -m venv")?;
+        anyhow::ensure!(status.success(), "could not create {}", venv.display());
+    }
+    println!("installing {package} from PyPI into {}", venv.display());
+    let status = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", package])
+        .status()
+        .context("pip install")?;
+    anyhow::ensure!(status.success(), "pip could not install {package}");
+    Ok(python)
 }

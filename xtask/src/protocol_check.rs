@@ -20,8 +20,8 @@ pub async fn protocol_check(root: &Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
     let clients = [
-        ("airbyte", venv(root, "airbyte")?),
-        ("meltano", venv(root, "meltano")?),
+        ("airbyte", crate::venv(root, "venv-airbyte", "airbyte")?),
+        ("meltano", crate::venv(root, "venv-meltano", "meltano")?),
     ];
     let emulator = cxqa_emulator::start(EmulatorConfig {
         anchor: ANCHOR.parse()?,
@@ -82,27 +82,6 @@ fn release_binary(root: &Path) -> Result<PathBuf> {
         .context("cargo build --release -p cxqa")?;
     ensure!(status.success(), "the release build failed");
     Ok(root.join("target/release/cxqa"))
-}
-
-/// A venv under `target/` with `package` from PyPI; its python.
-fn venv(root: &Path, package: &str) -> Result<PathBuf> {
-    let venv = root.join(format!("target/venv-{package}"));
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .context("python3 -m venv")?;
-        ensure!(status.success(), "could not create {}", venv.display());
-    }
-    println!("installing {package} from PyPI into {}", venv.display());
-    let status = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", package])
-        .status()
-        .context("pip install")?;
-    ensure!(status.success(), "pip could not install {package}");
-    Ok(python)
 }
 
 /// The committed Airbyte example config of `vendor`, pointed at this emulator, paced for it and

@@ -81,6 +81,21 @@ fn arg(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// The arguments of a sync: `command`, then the config, catalog and (when given) state files.
+fn sync_args(command: &[&str], config: &Path, catalog: &Path, state: Option<&Path>) -> Vec<String> {
+    let mut args: Vec<String> = command.iter().map(|c| c.to_string()).collect();
+    args.extend([
+        "--config".into(),
+        arg(config),
+        "--catalog".into(),
+        arg(catalog),
+    ]);
+    if let Some(state) = state {
+        args.extend(["--state".into(), arg(state)]);
+    }
+    args
+}
+
 /// Every stdout line, each of which must be one JSON object.
 fn messages(output: &Output) -> Vec<Value> {
     String::from_utf8(output.stdout.clone())
@@ -333,20 +348,8 @@ async fn an_airbyte_sync_stopped_after_a_state_resumes_to_the_same_records_witho
     };
     let catalog_path = dir.path().join("catalog.json");
     std::fs::write(&catalog_path, catalog.to_string()).unwrap();
-    let read_args = |state: Option<&Path>| {
-        let mut args = vec![
-            "airbyte".to_string(),
-            "read".into(),
-            "--config".into(),
-            arg(&config),
-            "--catalog".into(),
-            arg(&catalog_path),
-        ];
-        if let Some(state) = state {
-            args.extend(["--state".into(), arg(state)]);
-        }
-        args
-    };
+    let read_args =
+        |state: Option<&Path>| sync_args(&["airbyte", "read"], &config, &catalog_path, state);
     let workdir = dir.path().to_path_buf();
     let clean_args = read_args(None);
     let clean = blocking(move || {
@@ -629,16 +632,7 @@ async fn the_singer_tap_discovers_selects_and_syncs_incrementally_from_its_state
             let catalog_path = vendor_dir.join("singer-catalog.json");
             std::fs::write(&catalog_path, catalog.to_string()).unwrap();
             let sync = |state: Option<&Path>| {
-                let mut args = vec![
-                    "singer".to_string(),
-                    "--config".into(),
-                    arg(&config),
-                    "--catalog".into(),
-                    arg(&catalog_path),
-                ];
-                if let Some(state) = state {
-                    args.extend(["--state".into(), arg(state)]);
-                }
+                let args = sync_args(&["singer"], &config, &catalog_path, state);
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
                 let output = cxqa(&args, &vendor_dir);
                 assert!(
