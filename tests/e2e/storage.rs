@@ -1,9 +1,11 @@
 //! Incremental runs against the real stores: after "time passes", the second run re-reads only
 //! the look-back, applies the edit as an update and the retraction and deletion as tombstones.
+//! And the quality report reads both databases alike.
 
 use crate::support::source;
 use cxqa_emulator::{EmulatorConfig, Faults, TimePasses};
 use cxqa_runner::{Pipeline, RunReport};
+use std::collections::BTreeSet;
 
 /// The Postgres URL from `.ci/run`; outside CI its absence skips, inside CI it fails.
 pub fn postgres_url() -> Option<String> {
@@ -151,4 +153,74 @@ async fn postgres_applies_edits_and_tombstones_incrementally() {
         .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .await
         .unwrap();
+}
+
+/// The quality report reads the same store from SQLite and from PostgreSQL: the same run into
+/// each gives the same snapshot (records, deletions and streams run; `extracted_at` aside).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_reads_the_same_snapshot_from_sqlite_and_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let emu = cxqa_emulator::start(EmulatorConfig {
+        anchor: "2026-11-20T12:00:00Z".parse().unwrap(),
+        ..EmulatorConfig::new()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!("report_{}", std::process::id());
+    let pipeline = |sink: String| {
+        format!(
+            "[source]\n{}\n\n[extract]\nstreams = [\"agents\", \"assessments\", \"surveys\"]\nfrom = \"2026-11-16T12:00:00Z\"\nto = \"2026-11-20T12:00:00Z\"\n\n{sink}\n",
+            source("genesys", &emu)
+        )
+    };
+    let sqlite = dir.path().join("store.sqlite");
+    run(&pipeline(format!(
+        "[sink]\nkind = \"sqlite\"\npath = \"{}\"",
+        sqlite.display()
+    )))
+    .await;
+    run(&pipeline(format!(
+        "[sink]\nkind = \"postgres\"\ndsn = \"{url}\"\nschema = \"{schema}\""
+    )))
+    .await;
+    type Key = (String, String, String, bool, String);
+    let keyed = |snapshot: cxqa_sinks::report::Snapshot| -> (BTreeSet<Key>, BTreeSet<String>) {
+        let rows = snapshot
+            .rows
+            .into_iter()
+            .map(|mut row| {
+                row.record.as_object_mut().unwrap().remove("extracted_at");
+                (
+                    row.stream.to_string(),
+                    row.vendor,
+                    row.id,
+                    row.deleted,
+                    row.record.to_string(),
+                )
+            })
+            .collect();
+        let runs = snapshot
+            .runs
+            .into_iter()
+            .map(|r| format!("{}/{}/{}", r.pipeline, r.vendor, r.stream))
+            .collect();
+        (rows, runs)
+    };
+    let from_sqlite = keyed(cxqa_sinks::report::snapshot(&sqlite).unwrap());
+    let postgres = cxqa_sinks::PostgresSink::connect(&url, &schema, None)
+        .await
+        .unwrap();
+    let from_postgres = keyed(postgres.snapshot().await.unwrap());
+    assert!(from_sqlite.0.len() > 30, "{}", from_sqlite.0.len());
+    assert_eq!(from_sqlite, from_postgres);
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    emu.stop().await;
 }

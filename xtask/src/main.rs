@@ -9,6 +9,9 @@
 //! - `cargo xtask new-connector <name>`: scaffold a connector crate and link it (one line).
 //! - `cargo xtask sdk-check`: install Genesys' official Python SDK (PyPI) in `target/sdk-venv` and
 //!   run `xtask/sdk_check.py` against the emulator, unchanged but for the host.
+//! - `cargo xtask report-check`: `cxqa demo` with the release binary, then its report in
+//!   headless Chromium (`xtask/report_check.py`): no console error, no empty chart, no text
+//!   overflowing its box; the screenshot is `target/report-check/report.png`.
 //! - `cargo xtask protocol-check`: PyAirbyte and Meltano (PyPI, venvs in `target/`) run the
 //!   release `cxqa` as an Airbyte source and a Singer tap against the emulator, every vendor
 //!   (see `protocol_check.rs`).
@@ -36,6 +39,7 @@ fn main() -> Result<()> {
         },
         Some("sdk-check") => tokio::runtime::Runtime::new()?.block_on(sdk_check()),
         Some("bench") => bench::bench_optimized(&workspace_root()),
+        Some("report-check") => report_check(&workspace_root()),
         Some("protocol-check") => tokio::runtime::Runtime::new()?
             .block_on(protocol_check::protocol_check(&workspace_root())),
         _ => {
@@ -51,6 +55,9 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "       cargo xtask protocol-check     # PyAirbyte and Meltano run cxqa against the emulator"
+            );
+            eprintln!(
+                "       cargo xtask report-check       # the demo's report in headless Chromium"
             );
             std::process::exit(2);
         }
@@ -133,4 +140,55 @@ fn venv(root: &Path, name: &str, package: &str) -> Result<PathBuf> {
         .context("pip install")?;
     anyhow::ensure!(status.success(), "pip could not install {package}");
     Ok(python)
+}
+
+/// The release build of `cxqa`, the binary `.ci/run` tests and the Dockerfile ships.
+fn release_binary(root: &Path) -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "--locked", "-p", "cxqa"])
+        .status()
+        .context("cargo build --release -p cxqa")?;
+    anyhow::ensure!(status.success(), "the release build failed");
+    Ok(root.join("target/release/cxqa"))
+}
+
+fn report_check(root: &Path) -> Result<()> {
+    let binary = release_binary(root)?;
+    let dir = root.join("target/report-check");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let demo = Command::new(&binary)
+        .arg("demo")
+        .current_dir(&dir)
+        .output()
+        .context("cxqa demo")?;
+    anyhow::ensure!(
+        demo.status.success(),
+        "cxqa demo failed:\n{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let has_chromium = Command::new("sh")
+        .args(["-c", "command -v chromium"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_chromium {
+        println!("installing Chromium from the machine's packages");
+        let status = Command::new("sh")
+            .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core"])
+            .status()?;
+        anyhow::ensure!(
+            status.success(),
+            "could not install Chromium: apt-get install chromium"
+        );
+    }
+    let python = venv(root, "venv-report", "websocket-client")?;
+    let status = Command::new(python)
+        .arg(root.join("xtask/report_check.py"))
+        .arg(dir.join("cxqa-demo/report.html"))
+        .arg(dir.join("report.png"))
+        .status()?;
+    anyhow::ensure!(status.success(), "the report check failed (see above)");
+    Ok(())
 }

@@ -15,7 +15,7 @@ use std::process::Command;
 const ANCHOR: &str = "2026-11-20T12:00:00Z";
 
 pub async fn protocol_check(root: &Path) -> Result<()> {
-    let binary = release_binary(root)?;
+    let binary = crate::release_binary(root)?;
     let work = root.join("target/protocol-check");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
@@ -71,17 +71,6 @@ pub async fn protocol_check(root: &Path) -> Result<()> {
     emulator.stop().await;
     println!("protocol-check passed: PyAirbyte and Meltano ran cxqa for every vendor");
     Ok(())
-}
-
-fn release_binary(root: &Path) -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args(["build", "--release", "--locked", "-p", "cxqa"])
-        .status()
-        .context("cargo build --release -p cxqa")?;
-    ensure!(status.success(), "the release build failed");
-    Ok(root.join("target/release/cxqa"))
 }
 
 /// The committed Airbyte example config of `vendor`, pointed at this emulator, paced for it and

@@ -100,6 +100,41 @@ impl PostgresSink {
     }
 }
 
+impl PostgresSink {
+    /// Everything the store holds, for the quality report.
+    pub async fn snapshot(&self) -> Result<crate::report::Snapshot, SinkError> {
+        let mut snapshot = crate::report::Snapshot::default();
+        for stream in Stream::ALL {
+            let sql = format!(
+                "SELECT vendor, id, deleted_at IS NOT NULL, record FROM {}",
+                self.table(stream)
+            );
+            for row in self.client.query(&sql, &[]).await.map_err(pg_error)? {
+                snapshot.rows.push(crate::report::StoredRow {
+                    stream,
+                    vendor: row.get(0),
+                    id: row.get(1),
+                    deleted: row.get(2),
+                    record: row.get(3),
+                });
+            }
+        }
+        let sql = format!(
+            "SELECT pipeline, vendor, stream, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM {}.cxqa_state ORDER BY 1, 2, 3",
+            quote(&self.schema)
+        );
+        for row in self.client.query(&sql, &[]).await.map_err(pg_error)? {
+            snapshot.runs.push(crate::report::StreamRun {
+                pipeline: row.get(0),
+                vendor: row.get(1),
+                stream: row.get(2),
+                updated_at: row.get(3),
+            });
+        }
+        Ok(snapshot)
+    }
+}
+
 #[async_trait]
 impl Sink for PostgresSink {
     async fn load_state(&mut self, key: &StateKey) -> Result<StreamState, SinkError> {

@@ -130,3 +130,86 @@ pub fn quality_warnings(path: &Path) -> Result<Vec<String>, SinkError> {
     }
     Ok(warnings)
 }
+
+/// Everything a store holds, for the quality report: every record (deleted ones marked) and when
+/// each pipeline's stream last committed.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub rows: Vec<StoredRow>,
+    pub runs: Vec<StreamRun>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    pub stream: cxqa_core::Stream,
+    pub vendor: String,
+    pub id: String,
+    pub deleted: bool,
+    pub record: serde_json::Value,
+}
+
+/// When a pipeline's stream last committed a page, as the store's state says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRun {
+    pub pipeline: String,
+    pub vendor: String,
+    pub stream: String,
+    pub updated_at: String,
+}
+
+/// The [`Snapshot`] of a SQLite store.
+pub fn snapshot(path: &Path) -> Result<Snapshot, SinkError> {
+    if !path.exists() {
+        return Err(SinkError::Config(format!(
+            "{} does not exist; run a pipeline into it first (e.g. `cxqa demo`)",
+            path.display()
+        )));
+    }
+    let conn = open(path)?;
+    let mut snapshot = Snapshot::default();
+    for stream in cxqa_core::Stream::ALL {
+        let sql = format!("SELECT vendor, id, deleted_at IS NOT NULL, record FROM {stream}");
+        let Ok(mut statement) = conn.prepare(&sql) else {
+            continue; // a store written before this stream existed
+        };
+        let rows = statement
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(fail(path))?;
+        for row in rows {
+            let (vendor, id, deleted, record) = row.map_err(fail(path))?;
+            let record = serde_json::from_str(&record).map_err(|e| SinkError::Io {
+                path: path.display().to_string(),
+                detail: format!("{stream} {id}: {e}"),
+            })?;
+            snapshot.rows.push(StoredRow {
+                stream,
+                vendor,
+                id,
+                deleted,
+                record,
+            });
+        }
+    }
+    let mut statement = conn
+        .prepare("SELECT pipeline, vendor, stream, updated_at FROM cxqa_state ORDER BY pipeline, vendor, stream")
+        .map_err(fail(path))?;
+    let runs = statement
+        .query_map([], |r| {
+            Ok(StreamRun {
+                pipeline: r.get(0)?,
+                vendor: r.get(1)?,
+                stream: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })
+        .map_err(fail(path))?;
+    snapshot.runs = runs.collect::<Result<_, _>>().map_err(fail(path))?;
+    Ok(snapshot)
+}

@@ -11,6 +11,9 @@ include!(concat!(env!("OUT_DIR"), "/demo_pipelines.rs"));
 /// Where the demo pipelines write (see config/demo-*.toml).
 const DEMO_STORE: &str = "cxqa-demo/cxqa.sqlite";
 
+/// Where `cxqa demo` writes the quality report of that store.
+pub const DEMO_REPORT: &str = "cxqa-demo/report.html";
+
 fn runtime_error(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(e.to_string())
 }
@@ -141,10 +144,18 @@ pub async fn demo(seed: u64, scale: Scale) -> Result<(), Failure> {
             println!("  - {warning}");
         }
     }
+    let report = std::path::Path::new(DEMO_REPORT);
+    crate::quality::write_report(
+        &crate::quality::Store::Sqlite(store.to_path_buf()),
+        &Default::default(),
+        report,
+    )
+    .await?;
     println!(
         "\ndemo finished in {:.1}s; the normalized store is {DEMO_STORE} (SQLite), the audit log cxqa-demo/audit.jsonl",
         started.elapsed().as_secs_f64()
     );
+    println!("the quality report: {DEMO_REPORT} (open it in a browser)");
     if reports.iter().all(RunReport::succeeded) {
         Ok(())
     } else {

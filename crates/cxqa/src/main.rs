@@ -5,6 +5,7 @@
 mod demo;
 mod progress;
 mod protocol;
+mod quality;
 mod report;
 
 // Linking the connector crates is what registers them.
@@ -78,6 +79,32 @@ enum Command {
         /// one more.
         #[arg(long, default_value_t = 0)]
         hidden_days: i64,
+    },
+    /// Write the quality picture of a store as one self-contained HTML page.
+    Report {
+        /// The SQLite store (the default sink's file).
+        #[arg(long, default_value = "cxqa.sqlite", conflicts_with = "dsn")]
+        store: PathBuf,
+        /// A PostgreSQL store instead, e.g. `postgres://user@host/db` (or `CXQA_REPORT_DSN`).
+        #[arg(long, env = "CXQA_REPORT_DSN", hide_env_values = true)]
+        dsn: Option<String>,
+        /// The PostgreSQL schema of the tables.
+        #[arg(long, default_value = "public")]
+        schema: String,
+        /// PEM file of the CA that signed the PostgreSQL server's certificate.
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        /// Only this vendor's records.
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Only records from this date or time (UTC) on.
+        #[arg(long, value_parser = quality::parse_time)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only records before this date or time (UTC).
+        #[arg(long, value_parser = quality::parse_time)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long, default_value = "report.html")]
+        out: PathBuf,
     },
     /// Run as an Airbyte source: spec, check, discover, read (Airbyte messages on stdout).
     Airbyte {
@@ -227,6 +254,29 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
         }
         Command::Demo { seed, scale } => demo::demo(seed, scale).await,
         Command::Airbyte { command } => protocol::airbyte::run(command).await,
+        Command::Report {
+            store,
+            dsn,
+            schema,
+            ca_file,
+            vendor,
+            from,
+            to,
+            out,
+        } => {
+            let store = match dsn {
+                Some(dsn) => quality::Store::Postgres {
+                    dsn,
+                    schema,
+                    ca_file,
+                },
+                None => quality::Store::Sqlite(store),
+            };
+            let scope = quality::figures::Scope { vendor, from, to };
+            quality::write_report(&store, &scope, &out).await?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
         Command::Singer(args) => protocol::singer::run(args).await,
         Command::Run {
             pipeline,
