@@ -9,6 +9,7 @@ mod config_files;
 mod cxone;
 mod genesys;
 mod long_horizon;
+mod parquet;
 mod rate_limit;
 mod registry;
 mod soak;

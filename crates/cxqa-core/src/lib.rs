@@ -37,6 +37,7 @@ pub mod error;
 pub mod events;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
+pub mod json_schema;
 pub mod keywords;
 pub mod model;
 pub mod page;

@@ -52,7 +52,7 @@ pub fn protocol_config_schema() -> serde_json::Value {
         .to_value();
     let definitions = generator.take_definitions(true);
     let root = serde_json::json!({ "definitions": definitions });
-    let resolve = |value: serde_json::Value| inline_refs(value, &root);
+    let resolve = |value: serde_json::Value| cxqa_core::json_schema::inline_refs(value, &root);
     extract = resolve(extract);
     for key in ["streams", "incremental"] {
         if let Some(properties) = extract["properties"].as_object_mut() {
@@ -80,44 +80,6 @@ pub fn protocol_config_schema() -> serde_json::Value {
     })
 }
 
-/// `value` with every local `$ref` (`#/definitions/…`, `#/$defs/…`) replaced by what it names
-/// in `root`, recursively. Schemas here are trees: a type never contains itself.
-pub fn inline_refs(value: serde_json::Value, root: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Object(mut object) => {
-            if let Some(Value::String(reference)) = object.get("$ref") {
-                let target = reference
-                    .strip_prefix('#')
-                    .and_then(|pointer| root.pointer(pointer))
-                    .cloned();
-                if let Some(Value::Object(target)) = target {
-                    object.remove("$ref");
-                    for (key, item) in target {
-                        object.entry(key).or_insert(item);
-                    }
-                    return inline_refs(Value::Object(object), root);
-                }
-            }
-            object.remove("$defs");
-            object.remove("definitions");
-            Value::Object(
-                object
-                    .into_iter()
-                    .map(|(key, item)| (key, inline_refs(item, root)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|item| inline_refs(item, root))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,16 +102,5 @@ mod tests {
         assert!(extract.get("streams").is_none() && extract.get("incremental").is_none());
         assert!(extract.get("window").is_some() && extract.get("pii").is_some());
         assert!(schema["properties"]["source"]["oneOf"].is_array());
-    }
-
-    #[test]
-    fn inlining_follows_nested_references() {
-        let root = serde_json::json!({"$defs": {
-            "A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}},
-            "B": {"type": "string", "description": "bee"},
-        }});
-        let value = inline_refs(serde_json::json!({"$ref": "#/$defs/A"}), &root);
-        assert_eq!(value["properties"]["b"]["description"], "bee");
-        assert_eq!(refs(&value), 0);
     }
 }

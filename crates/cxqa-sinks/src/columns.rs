@@ -57,6 +57,20 @@ pub fn columns(stream: Stream, record: &Value) -> Columns {
     }
 }
 
+/// When a record happened: an evaluation's submission (else creation), a survey's completion, an
+/// interaction's or transcript's start, else its last change. Reports bucket by it, the Parquet
+/// sink partitions by its date.
+pub fn occurred_at(stream: Stream, record: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    let time = |pointer: &str| text(record, pointer).and_then(|t| t.parse().ok());
+    match stream {
+        Stream::Assessments => time("/submitted_at").or_else(|| time("/created_at")),
+        Stream::Surveys => time("/completed_at"),
+        Stream::Transcripts | Stream::Interactions => time("/started_at"),
+        _ => None,
+    }
+    .or_else(|| time("/modified_at"))
+}
+
 impl Columns {
     /// The values as text, in `NAMES` order (CSV).
     pub fn texts(&self) -> [String; 8] {

@@ -4,6 +4,8 @@
 pub mod columns;
 mod csv;
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod postgres;
 pub mod postgres_tls;
 pub mod report;
@@ -15,6 +17,8 @@ mod windows;
 
 pub use csv::CsvSink;
 pub use jsonl::JsonlSink;
+#[cfg(feature = "parquet")]
+pub use parquet::ParquetSink;
 pub use postgres::PostgresSink;
 pub use sqlite::SqliteSink;
 pub use state_file::{StateFile, write_atomically};
@@ -58,6 +62,16 @@ pub enum SinkConfig {
         #[serde(default = "default_dir")]
         dir: PathBuf,
     },
+    /// Apache Parquet for data lakes: a dataset per stream in `dir`, partitioned by vendor and
+    /// UTC date (`stream=…/vendor=…/date=…/part-….parquet`), typed columns, tombstones in
+    /// `tombstones/`, state in `dir/cxqa-state.json`. Needs cxqa built with `--features parquet`.
+    Parquet {
+        #[serde(default = "default_dir")]
+        dir: PathBuf,
+        /// Records buffered into one row group (and file) before it is written.
+        #[serde(default = "default_row_group_rows")]
+        row_group_rows: usize,
+    },
     /// One CSV file per stream in `dir` (typed columns + the record as JSON), appended.
     Csv {
         #[serde(default = "default_dir")]
@@ -98,6 +112,10 @@ fn default_dir() -> PathBuf {
     PathBuf::from("out")
 }
 
+fn default_row_group_rows() -> usize {
+    50_000
+}
+
 fn default_batch_size() -> usize {
     100
 }
@@ -109,6 +127,16 @@ fn default_webhook_state() -> PathBuf {
 impl SinkConfig {
     /// Checks what serde cannot: a Postgres DSN's form and `sslmode` (before any connection).
     pub fn validate(&self) -> Result<(), cxqa_core::config::ConfigError> {
+        if let SinkConfig::Parquet {
+            row_group_rows: 0, ..
+        } = self
+        {
+            return Err(cxqa_core::config::ConfigError::new(
+                "sink.row_group_rows",
+                "0 records per row group",
+            )
+            .with_hint("use at least 1; the default is 50000"));
+        }
         if let SinkConfig::Postgres { dsn, ca_file, .. } = self {
             postgres_tls::parse_dsn(dsn.expose_secret(), ca_file.as_deref())
                 .map_err(|e| cxqa_core::config::ConfigError::new("", e.to_string()))?;
@@ -121,6 +149,7 @@ impl SinkConfig {
             SinkConfig::Sqlite { path } => format!("sqlite {}", path.display()),
             SinkConfig::Postgres { schema, .. } => format!("postgres (schema {schema})"),
             SinkConfig::Jsonl { dir } => format!("jsonl files in {}", dir.display()),
+            SinkConfig::Parquet { dir, .. } => format!("parquet datasets in {}", dir.display()),
             SinkConfig::Csv { dir } => format!("csv files in {}", dir.display()),
             SinkConfig::Webhook { url, .. } => format!("webhook {url}"),
         }
@@ -142,6 +171,17 @@ pub async fn open(
             Box::new(PostgresSink::connect(dsn.expose_secret(), schema, ca_file.as_deref()).await?)
         }
         SinkConfig::Jsonl { dir } => Box::new(JsonlSink::open(dir.clone()).await?),
+        #[cfg(feature = "parquet")]
+        SinkConfig::Parquet {
+            dir,
+            row_group_rows,
+        } => Box::new(ParquetSink::open(dir.clone(), *row_group_rows)?),
+        #[cfg(not(feature = "parquet"))]
+        SinkConfig::Parquet { .. } => {
+            return Err(SinkError::Config(
+                "`[sink] kind = \"parquet\"` needs cxqa built with the `parquet` feature: cargo install --path crates/cxqa --features parquet (or use sqlite, postgres, jsonl or csv)".into(),
+            ));
+        }
         SinkConfig::Csv { dir } => Box::new(CsvSink::open(dir.clone()).await?),
         SinkConfig::Webhook {
             url,
@@ -231,6 +271,16 @@ pub struct Batch {
 
 /// Agent id → agent key, for one vendor.
 pub type AgentKeys = std::collections::HashMap<String, String>;
+
+/// Remembers the keys of the agents in `records` (a page of the agents stream): sinks that
+/// cannot look stored agents up answer [`Sink::agent_keys`] with those a run delivered.
+pub fn remember_agent_keys(keys: &mut AgentKeys, records: &[Envelope]) {
+    for envelope in records.iter().filter(|e| e.stream == Stream::Agents) {
+        if let Some(key) = envelope.record["agent_key"].as_str() {
+            keys.insert(envelope.id.clone(), key.to_string());
+        }
+    }
+}
 
 /// What a commit did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -56,8 +56,7 @@ pub fn load_pipeline(path: &Path) -> Result<Pipeline, Failure> {
 /// `$ref` inlined, and room for a deletion. A deleted record arrives as its keys with
 /// `deleted_at` set (neither protocol has a delete message), so only the keys are required.
 pub fn stream_schema(stream: Stream) -> Value {
-    let schema = cxqa_core::model::record_schema(stream).to_value();
-    let mut schema = plain_types(cxqa_runner::schema::inline_refs(schema.clone(), &schema));
+    let mut schema = cxqa_core::json_schema::self_contained(stream);
     schema["$schema"] = json!("http://json-schema.org/draft-07/schema#");
     schema["required"] = json!(PRIMARY_KEY);
     if let Some(properties) = schema["properties"].as_object_mut() {
@@ -78,66 +77,6 @@ pub fn stream_schema(stream: Stream) -> Value {
         );
     }
     schema
-}
-
-/// `schema` in the forms destinations map to column types: an optional value is a `type` list
-/// with `"null"` (not `anyOf` with a null branch), and a choice among documented constants is
-/// one string `enum` (not `oneOf`).
-fn plain_types(schema: Value) -> Value {
-    let mut object = match schema {
-        Value::Object(object) => object,
-        Value::Array(items) => return Value::Array(items.into_iter().map(plain_types).collect()),
-        other => return other,
-    };
-    for value in object.values_mut() {
-        *value = plain_types(value.take());
-    }
-    let is_null = |v: &Value| v.get("type") == Some(&json!("null"));
-    if let Some(Value::Array(branches)) = object.get("anyOf") {
-        if let [a, b] = branches.as_slice() {
-            let other = match (is_null(a), is_null(b)) {
-                (true, false) => Some(b.clone()),
-                (false, true) => Some(a.clone()),
-                _ => None,
-            };
-            if let Some(Value::Object(other)) = other {
-                object.remove("anyOf");
-                for (key, value) in other {
-                    object.entry(key).or_insert(value);
-                }
-                let types = match object.remove("type") {
-                    Some(Value::Array(types)) => types,
-                    Some(one) => vec![one],
-                    None => Vec::new(),
-                };
-                if !types.is_empty() {
-                    let mut types = types;
-                    types.push(json!("null"));
-                    object.insert("type".into(), Value::Array(types));
-                }
-                if let Some(Value::Array(values)) = object.get_mut("enum") {
-                    values.push(Value::Null);
-                }
-            }
-        }
-    }
-    if let Some(Value::Array(branches)) = object.get("oneOf") {
-        let constants: Option<Vec<Value>> = branches
-            .iter()
-            .map(|b| match (b.get("const"), b.get("enum")) {
-                (Some(c), _) => Some(vec![c.clone()]),
-                (None, Some(Value::Array(values))) => Some(values.clone()),
-                _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .map(|lists| lists.into_iter().flatten().collect());
-        if let Some(values) = constants.filter(|v| v.iter().all(Value::is_string)) {
-            object.remove("oneOf");
-            object.insert("type".into(), json!("string"));
-            object.insert("enum".into(), Value::Array(values));
-        }
-    }
-    Value::Object(object)
 }
 
 /// The columns that identify a record across vendors and runs.

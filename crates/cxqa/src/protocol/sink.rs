@@ -93,10 +93,8 @@ impl<D: Dialect> Sink for ProtocolSink<D> {
                 Self::send(&message)?;
             }
         }
+        cxqa_sinks::remember_agent_keys(&mut self.agent_keys, &batch.records);
         for envelope in batch.records {
-            if let (Stream::Agents, Some(key)) = (stream, envelope.record["agent_key"].as_str()) {
-                self.agent_keys.insert(envelope.id.clone(), key.to_string());
-            }
             Self::send(&self.dialect.record(stream, envelope.record))?;
         }
         for tombstone in &batch.tombstones {

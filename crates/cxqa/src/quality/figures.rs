@@ -156,19 +156,9 @@ fn text(record: &Value, pointer: &str) -> Option<String> {
         .map(String::from)
 }
 
-fn time(record: &Value, pointer: &str) -> Option<DateTime<Utc>> {
-    text(record, pointer).and_then(|t| t.parse().ok())
-}
-
 /// When a record happened, for the scope and the weeks.
 fn when(row: &StoredRow) -> Option<DateTime<Utc>> {
-    let r = &row.record;
-    match row.stream {
-        Stream::Assessments => time(r, "/submitted_at").or_else(|| time(r, "/created_at")),
-        Stream::Surveys => time(r, "/completed_at"),
-        Stream::Transcripts | Stream::Interactions => time(r, "/started_at"),
-        _ => time(r, "/modified_at"),
-    }
+    cxqa_sinks::columns::occurred_at(row.stream, &row.record)
 }
 
 fn mean(values: &[f64]) -> Option<f64> {
