@@ -12,6 +12,9 @@
 //! - `cargo xtask report-check`: `cxqa demo` with the release binary, then its report in
 //!   headless Chromium (`xtask/report_check.py`): no console error, no empty chart, no text
 //!   overflowing its box; the screenshot is `target/report-check/report.png`.
+//! - `cargo xtask parquet-check`: every demo pipeline into `kind = "parquet"` with the release
+//!   binary built `--features parquet`, then DuckDB (PyPI) reads the datasets and prints the
+//!   per-agent query (`xtask/parquet_check.py`).
 //! - `cargo xtask protocol-check`: PyAirbyte and Meltano (PyPI, venvs in `target/`) run the
 //!   release `cxqa` as an Airbyte source and a Singer tap against the emulator, every vendor
 //!   (see `protocol_check.rs`).
@@ -40,6 +43,9 @@ fn main() -> Result<()> {
         Some("sdk-check") => tokio::runtime::Runtime::new()?.block_on(sdk_check()),
         Some("bench") => bench::bench_optimized(&workspace_root()),
         Some("report-check") => report_check(&workspace_root()),
+        Some("parquet-check") => {
+            tokio::runtime::Runtime::new()?.block_on(parquet_check(&workspace_root()))
+        }
         Some("protocol-check") => tokio::runtime::Runtime::new()?
             .block_on(protocol_check::protocol_check(&workspace_root())),
         _ => {
@@ -58,6 +64,9 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "       cargo xtask report-check       # the demo's report in headless Chromium"
+            );
+            eprintln!(
+                "       cargo xtask parquet-check      # DuckDB reads the Parquet sink's datasets"
             );
             std::process::exit(2);
         }
@@ -144,10 +153,20 @@ fn venv(root: &Path, name: &str, package: &str) -> Result<PathBuf> {
 
 /// The release build of `cxqa`, the binary `.ci/run` tests and the Dockerfile ships.
 fn release_binary(root: &Path) -> Result<PathBuf> {
+    release_binary_with(root, &[])
+}
+
+/// The release build of `cxqa` with `features` on.
+fn release_binary_with(root: &Path, features: &[&str]) -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut args = vec!["build", "--release", "--locked", "-p", "cxqa"];
+    let features = features.join(",");
+    if !features.is_empty() {
+        args.extend(["--features", &features]);
+    }
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["build", "--release", "--locked", "-p", "cxqa"])
+        .args(args)
         .status()
         .context("cargo build --release -p cxqa")?;
     anyhow::ensure!(status.success(), "the release build failed");
@@ -190,5 +209,71 @@ fn report_check(root: &Path) -> Result<()> {
         .arg(dir.join("report.png"))
         .status()?;
     anyhow::ensure!(status.success(), "the report check failed (see above)");
+    Ok(())
+}
+
+async fn parquet_check(root: &Path) -> Result<()> {
+    let binary = release_binary_with(root, &["parquet"])?;
+    let dir = root.join("target/parquet-check");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let lake = dir.join("lake");
+    let emulator = cxqa_emulator::start(EmulatorConfig {
+        faults: cxqa_emulator::Faults {
+            rate_limit_per_minute: Some(3000),
+            ..Default::default()
+        }
+        .with("data_extraction_spacing_secs", 1),
+        ..EmulatorConfig::new()
+    })
+    .await?;
+    for vendor in emulator.served() {
+        let demo = std::fs::read_to_string(root.join(format!("config/demo-{vendor}.toml")))?;
+        let source = cxqa_runner::pipeline::emulator_source(
+            &demo,
+            vendor,
+            emulator.url(vendor),
+            &[
+                ("requests_per_minute", 3000),
+                ("extraction_spacing_secs", 1),
+            ],
+        )
+        .map_err(|e| anyhow::anyhow!("config/demo-{vendor}.toml: {e}"))?;
+        let streams: Vec<&str> = cxqa_core::connector::find(vendor)
+            .context("no connector")?
+            .streams
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        let pipeline = dir.join(format!("{vendor}.toml"));
+        std::fs::write(
+            &pipeline,
+            format!(
+                "name = \"parquet-{vendor}\"\n[source]\n{source}\n[extract]\nstreams = {streams:?}\nwindow = \"P7D\"\n[sink]\nkind = \"parquet\"\ndir = \"{}\"\n",
+                lake.display()
+            ),
+        )?;
+        let binary = binary.clone();
+        let run = tokio::task::spawn_blocking(move || {
+            Command::new(binary).arg("run").arg(pipeline).output()
+        })
+        .await??;
+        anyhow::ensure!(
+            run.status.success(),
+            "cxqa run into parquet failed for {vendor}:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        println!("{vendor}: every stream written to {}", lake.display());
+    }
+    emulator.stop().await;
+    let python = venv(root, "venv-duckdb", "duckdb")?;
+    let status = Command::new(python)
+        .arg(root.join("xtask/parquet_check.py"))
+        .arg(&lake)
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "DuckDB could not read the datasets (see above)"
+    );
     Ok(())
 }
