@@ -359,3 +359,27 @@ async fn an_outage_is_visible_and_ends_the_run_with_exit_1() {
     );
     assert!(all.contains("is down or unreachable"), "{all}");
 }
+
+#[test]
+fn a_report_of_a_store_that_does_not_exist_exits_2_and_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cxqa(
+        &["report", "--store", "missing.sqlite", "--out", "r.html"],
+        &[],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("missing.sqlite does not exist"),
+        "{}",
+        text(&output)
+    );
+    assert!(!dir.path().join("r.html").exists());
+    let output = cxqa(&["report", "--from", "last week"], &[], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("neither a date"),
+        "{}",
+        text(&output)
+    );
+}

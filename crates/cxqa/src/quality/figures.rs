@@ -628,6 +628,30 @@ mod tests {
     }
 
     #[test]
+    fn the_scope_keeps_one_vendor_and_the_records_of_its_window() {
+        let mut other_vendor = assessment("x", "e", "a1", 10.0);
+        other_vendor.vendor = "w".into();
+        let mut later = assessment("later", "e", "a1", 20.0);
+        later.record["submitted_at"] = json!("2026-11-20T10:00:00Z");
+        let snapshot = Snapshot {
+            rows: vec![assessment("in", "e", "a1", 90.0), other_vendor, later],
+            runs: vec![],
+        };
+        let scope = Scope {
+            vendor: Some("v".into()),
+            from: Some("2026-11-01T00:00:00Z".parse().unwrap()),
+            to: Some("2026-11-10T00:00:00Z".parse().unwrap()),
+        };
+        let figures = Figures::of(&snapshot, &scope);
+        assert_eq!(figures.agents.len(), 1);
+        assert_eq!(
+            (figures.agents[0].evaluations, figures.agents[0].qa),
+            (1, Some(90.0))
+        );
+        assert_eq!(figures.versions[0].count, 1);
+    }
+
+    #[test]
     fn high_qa_with_low_csat_is_on_the_coaching_list_first() {
         let survey = |id: &str, agent: &str, csat: f64| {
             row(
