@@ -4,7 +4,7 @@
 use crate::extraction::Row;
 use crate::qm::*;
 use crate::scope::{Scope, Scopes};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use cxqa_core::model::{
     AssessedGroup, AssessedQuestion, Assessment, AssessmentKind, QuestionKind, Tombstone,
     TombstoneReason, WeightMode,
@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 fn assessment(
     row: &Row,
-    answers: &[&Row],
+    answers: &[Row],
     rubrics: &BTreeMap<(String, String), Rubric>,
 ) -> Option<Assessment> {
     let id = text(row, "workflowid")?;
@@ -174,28 +174,23 @@ fn tombstone(stream: Stream, id: String, reason: TombstoneReason, at: DateTime<U
     }
 }
 
-/// The assessments of one chunk, with tombstones for what disappeared or was deleted. The ids
-/// are remembered per submission day (the extraction's filter), so they stay comparable however
+/// The assessments of one page of a chunk, with tombstones for what was deleted; the chunk's
+/// last page adds tombstones for what disappeared and reports the ids of each day. The ids are
+/// remembered per submission day (the extraction's filter), so they stay comparable however
 /// later runs chunk their windows.
-pub fn assessments_page(chunk: &QmChunk, days: Days, request: &ExtractRequest) -> Page<Assessment> {
-    let rubrics = rubrics(&chunk.questions);
-    let answers = answers_by_workflow(&chunk.questions);
+pub fn assessments_page(slice: &QmSlice<'_>, request: &ExtractRequest) -> Page<Assessment> {
+    let chunk = slice.chunk;
     let mut records = Vec::new();
     let mut tombstones = Vec::new();
-    let mut live: BTreeMap<NaiveDate, BTreeSet<String>> =
-        days.iter().map(|day| (day, BTreeSet::new())).collect();
     // A tombstone retracts something delivered before: only ids remembered for these days.
-    let known: BTreeSet<&String> = days
+    let known: BTreeSet<&String> = chunk
+        .days
         .iter()
-        .filter_map(|day| {
-            request
-                .prior
-                .known_ids
-                .get(&WindowIds::day(day, BTreeSet::new()).key)
-        })
+        .filter_map(|day| request.prior.known_ids.get(&WindowIds::day_key(day)))
         .flatten()
         .collect();
-    for row in &chunk.workflows {
+    let empty = Vec::new();
+    for row in &slice.workflows {
         let Some(id) = text(row, "workflowid") else {
             continue;
         };
@@ -214,12 +209,8 @@ pub fn assessments_page(chunk: &QmChunk, days: Days, request: &ExtractRequest) -
             continue;
         }
         let modified = time(row, "lastupdated");
-        let empty = Vec::new();
-        if let Some(a) = assessment(row, answers.get(&id).unwrap_or(&empty), &rubrics) {
-            let day = time(row, "submissiondate")
-                .map(|t| t.date_naive())
-                .filter(|d| live.contains_key(d))
-                .unwrap_or(days.from);
+        let answers = slice.answers.get(&id).unwrap_or(&empty);
+        if let Some(a) = assessment(row, answers, &chunk.rubrics) {
             // Incremental runs deliver what changed since the high-water mark minus the
             // look-back, and not what the store holds as it is.
             let changed = request
@@ -228,24 +219,28 @@ pub fn assessments_page(chunk: &QmChunk, days: Days, request: &ExtractRequest) -
             if changed && !request.prior.holds_unchanged(&id, modified) {
                 records.push(a);
             }
-            live.entry(day).or_default().insert(id);
         }
     }
-    let all_live: BTreeSet<&String> = live.values().flatten().collect();
-    for gone in known.into_iter().filter(|id| !all_live.contains(id)) {
-        if !tombstones.iter().any(|t| &t.id == gone) {
-            tombstones.push(tombstone(
-                Stream::Assessments,
-                gone.clone(),
-                TombstoneReason::AbsentFromReextraction,
-                Utc::now(),
-            ));
-        }
+    if !slice.last {
+        return Page::new(records).with_tombstones(tombstones);
+    }
+    let all_live: BTreeSet<&String> = chunk.live.values().flatten().collect();
+    for gone in known
+        .into_iter()
+        .filter(|id| !all_live.contains(id) && !chunk.deleted.contains(*id))
+    {
+        tombstones.push(tombstone(
+            Stream::Assessments,
+            gone.clone(),
+            TombstoneReason::AbsentFromReextraction,
+            Utc::now(),
+        ));
     }
     let mut page = Page::new(records).with_tombstones(tombstones);
-    page.window_ids = live
-        .into_iter()
-        .map(|(day, ids)| WindowIds::day(day, ids))
+    page.window_ids = chunk
+        .live
+        .iter()
+        .map(|(day, ids)| WindowIds::day(*day, ids.clone()))
         .collect();
     page
 }
@@ -261,7 +256,7 @@ impl Source<Assessment> for Assessments {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Assessment> {
         Box::pin(
             self.qm
-                .pages(request, assessments_page)
+                .pages(request, Reads::Workflows, assessments_page)
                 .and_then(move |mut page| {
                     async move {
                         let scoped: Vec<Option<Assessment>> =
@@ -363,13 +358,14 @@ mod tests {
     #[test]
     fn rubric_scores_with_derived_weights_and_the_critical_rule() {
         // Q2 is critical (a property of the form, the same on every row).
-        let chunk = QmChunk {
-            workflows: vec![
+        let chunk = QmChunk::of_rows(
+            days("2026-11-14", "2026-11-15"),
+            &[
                 workflow("w1", "83.33", "FALSE"),
                 workflow("w2", "0.00", "TRUE"),
                 workflow("w3", "50.00", "FALSE"),
             ],
-            questions: vec![
+            &[
                 question("w1", "1", "S1", "1", "1", "FALSE", "Yes"),
                 question("w1", "2", "S2", "3", "3", "TRUE", "Fully"),
                 question("w1", "3", "S2", "1", "2", "FALSE", "Partly"),
@@ -380,10 +376,9 @@ mod tests {
                 question("w3", "2", "S2", "3", "3", "TRUE", "Fully"),
                 question("w3", "3", "S2", "0", "2", "FALSE", "No"),
             ],
-        };
+        );
         let page = assessments_page(
-            &chunk,
-            days("2026-11-14", "2026-11-15"),
+            &chunk.whole(),
             &ExtractRequest::new(Window::new(Utc::now(), Utc::now())),
         );
         let by_id: HashMap<&str, &Assessment> =
@@ -424,15 +419,16 @@ mod tests {
     #[test]
     fn ids_are_remembered_per_submission_day_whatever_the_chunking() {
         // A week-long chunk files each id under its submission day.
-        let week = QmChunk {
-            workflows: vec![
+        let week = QmChunk::of_rows(
+            days("2026-11-14", "2026-11-21"),
+            &[
                 submitted("w1", "2026-11-14 09:00:00"),
                 submitted("w2", "2026-11-16 09:00:00"),
             ],
-            questions: vec![],
-        };
+            &[],
+        );
         let request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
-        let page = assessments_page(&week, days("2026-11-14", "2026-11-21"), &request);
+        let page = assessments_page(&week.whole(), &request);
         let remembered: BTreeMap<String, BTreeSet<String>> = page
             .window_ids
             .into_iter()
@@ -449,11 +445,12 @@ mod tests {
         // vanished from 14 November is a tombstone.
         let mut later = request.clone();
         later.prior.known_ids = remembered;
-        let shifted = QmChunk {
-            workflows: vec![submitted("w2", "2026-11-16 09:00:00")],
-            questions: vec![],
-        };
-        let page = assessments_page(&shifted, days("2026-11-13", "2026-11-20"), &later);
+        let shifted = QmChunk::of_rows(
+            days("2026-11-13", "2026-11-20"),
+            &[submitted("w2", "2026-11-16 09:00:00")],
+            &[],
+        );
+        let page = assessments_page(&shifted.whole(), &later);
         let gone: Vec<&str> = page.tombstones.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(gone, vec!["w1"]);
     }
@@ -470,19 +467,13 @@ mod tests {
         ];
         let request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
         let day = days("2026-11-14", "2026-11-15");
-        let chunk = QmChunk {
-            workflows: vec![workflow("w1", "66.67", "FALSE")],
-            questions: questions.clone(),
-        };
-        let page = assessments_page(&chunk, day, &request);
+        let chunk = QmChunk::of_rows(day, &[workflow("w1", "66.67", "FALSE")], &questions);
+        let page = assessments_page(&chunk.whole(), &request);
         assert_eq!(page.records[0].normalized_score, Some(66.6667));
         assert!(!page.records[0].failed_critical);
         let without_column = workflow_with("w1", "0", None, &[]);
-        let chunk = QmChunk {
-            workflows: vec![without_column],
-            questions,
-        };
-        let page = assessments_page(&chunk, day, &request);
+        let chunk = QmChunk::of_rows(day, &[without_column], &questions);
+        let page = assessments_page(&chunk.whole(), &request);
         assert_eq!(page.records[0].normalized_score, Some(0.0));
         assert!(page.records[0].failed_critical);
     }
@@ -491,16 +482,17 @@ mod tests {
     fn question_weights_leave_out_na_questions_and_agree_with_the_score() {
         // w3 answers Q1 N/A, Q2 3 of 3, Q3 0 of 2: the score is 3 / 5 = 60 %, so the weights
         // are Q2 3/5 and Q3 2/5, and N/A Q1 has none (it would have 1/6 over the whole form).
-        let chunk = QmChunk {
-            workflows: vec![workflow("w3", "60.00", "FALSE")],
-            questions: vec![
+        let chunk = QmChunk::of_rows(
+            days("2026-11-14", "2026-11-15"),
+            &[workflow("w3", "60.00", "FALSE")],
+            &[
                 question("w3", "1", "S1", "", "1", "FALSE", "N/A"),
                 question("w3", "2", "S2", "3", "3", "TRUE", "Fully"),
                 question("w3", "3", "S2", "0", "2", "FALSE", "No"),
             ],
-        };
+        );
         let request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
-        let page = assessments_page(&chunk, days("2026-11-14", "2026-11-15"), &request);
+        let page = assessments_page(&chunk.whole(), &request);
         let a = &page.records[0];
         assert_eq!(a.normalized_score, Some(60.0));
         let weights: Vec<Option<f64>> = a
@@ -514,16 +506,17 @@ mod tests {
 
     #[test]
     fn ids_missing_from_a_reextraction_become_tombstones() {
-        let chunk = QmChunk {
-            workflows: vec![workflow("w1", "100", "FALSE")],
-            questions: vec![question("w1", "1", "S1", "1", "1", "FALSE", "Yes")],
-        };
+        let chunk = QmChunk::of_rows(
+            days("2026-11-14", "2026-11-15"),
+            &[workflow("w1", "100", "FALSE")],
+            &[question("w1", "1", "S1", "1", "1", "FALSE", "Yes")],
+        );
         let mut request = ExtractRequest::new(Window::new(Utc::now(), Utc::now()));
         request.prior.known_ids.insert(
             "2026-11-14".into(),
             ["w1", "w9"].iter().map(|s| s.to_string()).collect(),
         );
-        let page = assessments_page(&chunk, days("2026-11-14", "2026-11-15"), &request);
+        let page = assessments_page(&chunk.whole(), &request);
         assert_eq!(page.tombstones.len(), 1);
         assert_eq!(page.tombstones[0].id, "w9");
         assert_eq!(

@@ -14,6 +14,8 @@ use cxqa_core::SourceError;
 use cxqa_http::{Auth, Method, Request, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::fs::File;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -65,6 +67,30 @@ impl FromIterator<(String, String)> for Row {
     }
 }
 
+/// The rows as one CSV file, every row under the headers any of them has (tests).
+#[cfg(test)]
+pub fn csv_of(rows: &[Row]) -> Vec<u8> {
+    let mut headers: Vec<&String> = Vec::new();
+    for row in rows {
+        let mut own: Vec<(&String, &usize)> = row.columns.iter().collect();
+        own.sort_by_key(|(_, i)| **i);
+        for (header, _) in own {
+            if !headers.contains(&header) {
+                headers.push(header);
+            }
+        }
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&headers).expect("a header");
+    for row in rows {
+        let values = headers
+            .iter()
+            .map(|h| row.get(h).map_or("", String::as_str));
+        out.write_record(values).expect("a row");
+    }
+    out.into_inner().expect("the file")
+}
+
 /// Each normalized header's column; a header that repeats is read from its last column.
 fn columns(headers: Vec<String>) -> Arc<HashMap<String, usize>> {
     Arc::new(
@@ -85,39 +111,153 @@ pub fn normalize_header(header: &str) -> String {
         .collect()
 }
 
-/// Parses a CSV export: UTF-8 with or without BOM, quoted fields, columns in any order,
-/// unknown columns kept, short rows allowed. A file without one of the `required` columns
-/// (matched by normalized header) is an error naming it: rows without their id would read as
-/// deletions.
-pub fn parse_csv(body: &[u8], required: &[&str]) -> Result<Vec<Row>, String> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("unreadable CSV header: {e}"))?
-        .iter()
-        .map(normalize_header)
-        .collect();
-    if let Some(missing) = required
-        .iter()
-        .find(|column| !headers.contains(&normalize_header(column)))
-    {
-        return Err(format!(
-            "the file has no `{missing}` column ({} columns read); check the entity's `version` setting",
-            headers.len()
-        ));
-    }
-    let columns = columns(headers);
-    reader
-        .records()
-        .map(|record| {
-            let record = record.map_err(|e| format!("unreadable CSV row: {e}"))?;
-            Ok(Row {
-                columns: columns.clone(),
-                values: record.iter().map(str::to_string).collect(),
-            })
+/// A CSV export kept on disk: the file can hold hundreds of thousands of rows, and the streams
+/// read the rows they need by byte range. UTF-8 with or without BOM, quoted fields, columns in
+/// any order, unknown columns kept, short rows allowed.
+#[derive(Debug)]
+pub struct CsvFile {
+    file: Arc<File>,
+    columns: Arc<HashMap<String, usize>>,
+}
+
+impl CsvFile {
+    /// Reads the header of `file`. A file without one of the `required` columns (matched by
+    /// normalized header) is an error naming it: rows without their id would read as deletions.
+    pub fn open(file: Arc<File>, required: &[&str]) -> Result<Self, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(from_start(&file));
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| format!("unreadable CSV header: {e}"))?
+            .iter()
+            .map(normalize_header)
+            .collect();
+        if let Some(missing) = required
+            .iter()
+            .find(|column| !headers.contains(&normalize_header(column)))
+        {
+            return Err(format!(
+                "the file has no `{missing}` column ({} columns read); check the entity's `version` setting",
+                headers.len()
+            ));
+        }
+        Ok(CsvFile {
+            file,
+            columns: columns(headers),
         })
-        .collect()
+    }
+
+    /// A file of these bytes (tests and fuzzing).
+    #[cfg(test)]
+    pub fn from_bytes(body: &[u8], required: &[&str]) -> Result<Self, String> {
+        use std::io::Write;
+        let mut file = tempfile::tempfile().map_err(local)?;
+        file.write_all(body).map_err(local)?;
+        Self::open(Arc::new(file), required)
+    }
+
+    /// Every row in file order, each with the byte range it was read from.
+    pub fn scan(&self) -> Result<impl Iterator<Item = Result<(Range<u64>, Row), String>>, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(from_start(&self.file));
+        reader
+            .headers()
+            .map_err(|e| format!("unreadable CSV header: {e}"))?;
+        let columns = self.columns.clone();
+        let mut record = csv::StringRecord::new();
+        Ok(std::iter::from_fn(move || {
+            match reader.read_record(&mut record) {
+                Ok(false) => None,
+                Ok(true) => {
+                    let start = record.position().map_or(0, csv::Position::byte);
+                    let end = reader.position().byte();
+                    Some(Ok((start..end, self.row(&record, &columns))))
+                }
+                Err(e) => Some(Err(format!("unreadable CSV row: {e}"))),
+            }
+        }))
+    }
+
+    /// The rows in `range` (a range [`Self::scan`] gave, or adjacent ones joined).
+    pub fn read(&self, range: Range<u64>) -> Result<Vec<Row>, String> {
+        let mut bytes = vec![0; (range.end - range.start) as usize];
+        read_at(&self.file, &mut bytes, range.start).map_err(local)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        reader
+            .records()
+            .map(|record| {
+                let record = record.map_err(|e| format!("unreadable CSV row: {e}"))?;
+                Ok(self.row(&record, &self.columns))
+            })
+            .collect()
+    }
+
+    fn row(&self, record: &csv::StringRecord, columns: &Arc<HashMap<String, usize>>) -> Row {
+        Row {
+            columns: columns.clone(),
+            values: record.iter().map(str::to_string).collect(),
+        }
+    }
+}
+
+fn local(e: std::io::Error) -> String {
+    format!("reading the downloaded file failed: {e}")
+}
+
+/// A buffered reader of the whole file from its first byte, with a position of its own: the
+/// streams sharing a chunk read its files at once.
+fn from_start(file: &File) -> std::io::BufReader<FileAt<'_>> {
+    std::io::BufReader::with_capacity(1 << 16, FileAt { file, offset: 0 })
+}
+
+struct FileAt<'f> {
+    file: &'f File,
+    offset: u64,
+}
+
+impl std::io::Read for FileAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = read_some_at(self.file, buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match read_some_at(file, buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn read_some_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_some_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// A downloaded file that does not read as the entity's CSV.
+pub fn unreadable(entity: &str, version: &str, detail: String) -> SourceError {
+    SourceError::Decode {
+        vendor: crate::VENDOR.into(),
+        path: format!("{{data extraction url}} ({entity} v{version})"),
+        detail,
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,39 +313,42 @@ impl Extraction {
         }
     }
 
-    /// Runs one job and returns its CSV rows. `[start, end)` are UTC dates.
-    pub async fn rows(
+    /// Runs one job and returns its CSV file (None when the job has no file: 204). `[start,
+    /// end)` are UTC dates.
+    pub async fn file(
         &self,
         entity: &str,
         version: &str,
         required: &[&str],
         start: NaiveDate,
         end: NaiveDate,
-    ) -> Result<Vec<Row>, SourceError> {
+    ) -> Result<Option<CsvFile>, SourceError> {
         // Holding the lock for the whole job keeps calls of one tenant strictly one at a time.
         let mut calls = self.calls.lock().await;
         for _ in 0..3 {
             let id = self.create(&mut calls, entity, version, start, end).await?;
             let url = self.wait(&mut calls, &id).await?;
+            let file = Arc::new(tempfile::tempfile().map_err(|e| {
+                SourceError::Other(format!(
+                    "cxone: no temporary file for the {entity} download ({e}); check the space in the temporary directory (TMPDIR)"
+                ))
+            })?);
             // Pre-signed and short-lived: download at once, without the bearer token.
             let download = Request::get(&url, "{data extraction url}")
                 .pass_through(&[403, 204])
-                .presigned();
+                .presigned()
+                .body_into(file.clone());
             let response = self.api.http.send(&download, &Auth::None).await?;
             match response.status {
                 403 => tracing::info!(
                     entity,
                     "the download URL expired before it was fetched; creating the job again"
                 ),
-                204 => return Ok(Vec::new()),
+                204 => return Ok(None),
                 _ => {
-                    return parse_csv(&response.body, required).map_err(|detail| {
-                        SourceError::Decode {
-                            vendor: crate::VENDOR.into(),
-                            path: format!("{{data extraction url}} ({entity} v{version})"),
-                            detail,
-                        }
-                    });
+                    return CsvFile::open(file, required)
+                        .map(Some)
+                        .map_err(|detail| unreadable(entity, version, detail));
                 }
             }
         }
@@ -359,7 +502,9 @@ mod tests {
     #[test]
     fn csv_with_bom_quotes_and_newlines_parses() {
         let body = "\u{feff}Workflow ID,User Review Comments,Extra\r\nw1,\"Fair, but \"\"late\"\"\nsecond line\",x\r\nw2,,y\r\n";
-        let rows = parse_csv(body.as_bytes(), &["Workflow ID"]).unwrap();
+        let file = CsvFile::from_bytes(body.as_bytes(), &["Workflow ID"]).unwrap();
+        let scanned: Vec<(Range<u64>, Row)> = file.scan().unwrap().map(Result::unwrap).collect();
+        let rows: Vec<&Row> = scanned.iter().map(|(_, row)| row).collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0]["workflowid"], "w1");
         assert_eq!(
@@ -367,16 +512,23 @@ mod tests {
             "Fair, but \"late\"\nsecond line"
         );
         assert_eq!(rows[1]["extra"], "y");
+        // A row reads back from its range alone, and adjacent ranges read back together.
+        let (first, second) = (scanned[0].0.clone(), scanned[1].0.clone());
+        assert_eq!(first.end, second.start);
+        assert_eq!(file.read(second.clone()).unwrap()[0]["extra"], "y");
+        let both = file.read(first.start..second.end).unwrap();
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[0]["userreviewcomments"], rows[0]["userreviewcomments"]);
     }
 
     #[test]
     fn a_file_without_a_required_column_names_it() {
-        let err = parse_csv(
+        let err = CsvFile::from_bytes(
             b"Workflow Id,Score\r\nw1,3\r\n",
             &["Workflow ID", "Question ID"],
         )
         .unwrap_err();
         assert!(err.contains("`Question ID`"), "{err}");
-        assert!(parse_csv(b"", &["Workflow ID"]).is_err());
+        assert!(CsvFile::from_bytes(b"", &["Workflow ID"]).is_err());
     }
 }

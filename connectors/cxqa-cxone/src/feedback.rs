@@ -9,9 +9,9 @@ use futures::{FutureExt, TryStreamExt};
 use std::sync::Arc;
 
 /// Review comments, acknowledgement and dispute resolutions from the workflow rows.
-pub fn feedback_page(chunk: &QmChunk, _days: Days, request: &ExtractRequest) -> Page<Feedback> {
+pub fn feedback_page(slice: &QmSlice<'_>, request: &ExtractRequest) -> Page<Feedback> {
     let mut records = Vec::new();
-    for row in &chunk.workflows {
+    for row in &slice.workflows {
         let Some(id) = text(row, "workflowid") else {
             continue;
         };
@@ -74,7 +74,7 @@ impl Source<Feedback> for FeedbackItems {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, Feedback> {
         Box::pin(
             self.qm
-                .pages(request, feedback_page)
+                .pages(request, Reads::Workflows, feedback_page)
                 .and_then(move |mut page| {
                     async move {
                         let mut kept = Vec::new();

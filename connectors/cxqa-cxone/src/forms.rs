@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 
 /// Form versions seen in a chunk's question rows.
 pub fn forms_page(
-    chunk: &QmChunk,
-    _days: Days,
-    _request: &ExtractRequest,
+    slice: &QmSlice<'_>,
     seen: &Mutex<HashSet<(String, String)>>,
 ) -> Page<AssessmentForm> {
     let mut seen = seen.lock().expect("seen forms");
-    let records = rubrics(&chunk.questions)
-        .into_values()
+    let records = slice
+        .chunk
+        .rubrics
+        .values()
         .filter(|r| seen.insert((r.form_id.clone(), r.version.clone())))
         .map(|r| AssessmentForm {
             vendor: crate::VENDOR.into(),
@@ -74,8 +74,8 @@ pub struct Forms(pub Arc<Qm>, pub Mutex<HashSet<(String, String)>>);
 
 impl Source<AssessmentForm> for Forms {
     fn pages<'a>(&'a self, request: &'a ExtractRequest) -> PageStream<'a, AssessmentForm> {
-        self.0.pages(request, move |chunk, key, request| {
-            forms_page(chunk, key, request, &self.1)
+        self.0.pages(request, Reads::Rubrics, move |slice, _| {
+            forms_page(slice, &self.1)
         })
     }
 }

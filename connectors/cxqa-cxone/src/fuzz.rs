@@ -3,7 +3,7 @@
 //! bytes) through to assessments, feedback and forms; analyzed transcripts; survey rows. Each
 //! decodes or says what was wrong, and nothing panics.
 
-use crate::extraction::parse_csv;
+use crate::extraction::CsvFile;
 use crate::qm::{Days, QUESTION_KEYS, QmChunk, WORKFLOW_KEYS};
 use crate::transcripts::{AnalyzedTranscript, Segment, to_transcript};
 use chrono::{NaiveDate, Utc};
@@ -146,13 +146,30 @@ fn days() -> Days {
 /// What a chunk's rows become: every QM stream's page.
 fn build_pages(chunk: &QmChunk) {
     let request = request();
-    for assessment in crate::assessments::assessments_page(chunk, days(), &request).records {
-        if let Some(score) = assessment.normalized_score {
-            assert!(score.is_finite(), "a score that is no number: {score}");
+    let mut after = None;
+    loop {
+        let (slice, next) = chunk.slice(after.as_deref(), 2).unwrap();
+        for assessment in crate::assessments::assessments_page(&slice, &request).records {
+            if let Some(score) = assessment.normalized_score {
+                assert!(score.is_finite(), "a score that is no number: {score}");
+            }
+        }
+        crate::feedback::feedback_page(&slice, &request);
+        match next {
+            Some(id) => after = Some(id),
+            None => break,
         }
     }
-    crate::feedback::feedback_page(chunk, days(), &request);
-    crate::forms::forms_page(chunk, days(), &request, &Mutex::new(HashSet::new()));
+    crate::forms::forms_page(&chunk.rubrics_only(), &Mutex::new(HashSet::new()));
+}
+
+/// The chunk of two files, or why they do not read.
+fn chunk_of(workflows: &[u8], questions: Option<&[u8]>) -> Result<QmChunk, String> {
+    let questions = questions
+        .map(|body| CsvFile::from_bytes(body, QUESTION_KEYS))
+        .transpose()?;
+    QmChunk::new(days(), Some(CsvFile::from_bytes(workflows, WORKFLOW_KEYS)?))?
+        .with_questions(questions)
 }
 
 fn segment() -> Value {
@@ -205,13 +222,9 @@ proptest! {
     fn extraction_files_become_pages_or_name_the_missing_column(
         workflows in csv_file(WORKFLOW_COLUMNS), questions in csv_file(QUESTION_COLUMNS)
     ) {
-        let parsed = (
-            parse_csv(workflows.as_bytes(), WORKFLOW_KEYS),
-            parse_csv(questions.as_bytes(), QUESTION_KEYS),
-        );
-        match parsed {
-            (Ok(workflows), Ok(questions)) => build_pages(&QmChunk { workflows, questions }),
-            (Err(message), _) | (_, Err(message)) => {
+        match chunk_of(workflows.as_bytes(), Some(questions.as_bytes())) {
+            Ok(chunk) => build_pages(&chunk),
+            Err(message) => {
                 prop_assert!(message.contains("column") || message.contains("CSV"), "{message}");
             }
         }
@@ -219,8 +232,8 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_the_csv_reader(body in prop::collection::vec(any::<u8>(), 0..400)) {
-        if let Ok(workflows) = parse_csv(&body, WORKFLOW_KEYS) {
-            build_pages(&QmChunk { workflows, questions: Vec::new() });
+        if let Ok(chunk) = chunk_of(&body, None) {
+            build_pages(&chunk);
         }
     }
 

@@ -7,25 +7,22 @@
 //! holds becomes a tombstone (`absent_from_reextraction`); Deleted/Replaced statuses become
 //! tombstones too.
 
-use crate::extraction::{Extraction, Row};
+use crate::extraction::{CsvFile, Extraction, Row, unreadable};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cxqa_core::model::QuestionKind;
 use cxqa_core::source::PageStream;
 use cxqa_core::timestamp::parse_lenient;
 use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, WindowIds, paginate};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 use std::sync::Arc;
 
 /// The columns each extraction's rows are known by: without them nothing can be joined.
 pub const WORKFLOW_KEYS: &[&str] = &["Workflow ID"];
 pub const QUESTION_KEYS: &[&str] = &["WorkflowInstance ID", "Question ID"];
 
-/// The two extractions of one chunk.
-#[derive(Debug)]
-pub struct QmChunk {
-    pub workflows: Vec<Row>,
-    pub questions: Vec<Row>,
-}
+/// Workflows per page when the run sets no `page_size`.
+const WORKFLOWS_PER_PAGE: usize = 500;
 
 /// The UTC days `[from, to)` one chunk's extractions cover (by submission date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +37,193 @@ impl Days {
     }
 }
 
+/// The two extractions of one chunk, kept on disk and indexed: pages read their workflows and
+/// answers by byte range, so memory stays the same whatever the chunk holds.
+#[derive(Debug)]
+pub struct QmChunk {
+    pub days: Days,
+    workflows: Option<CsvFile>,
+    questions: Option<CsvFile>,
+    /// Every workflow row with an id, sorted by id: the pages' order, which a re-extraction
+    /// keeps, so a resumed run picks up after the last id it committed.
+    entries: Vec<(String, Range<u64>)>,
+    /// Each workflow's question rows (adjacent rows joined into one range).
+    answers: HashMap<String, Vec<Range<u64>>>,
+    pub(crate) rubrics: BTreeMap<(String, String), Rubric>,
+    /// The ids that are there (not deleted or replaced), per submission day of the chunk.
+    pub(crate) live: BTreeMap<NaiveDate, BTreeSet<String>>,
+    /// The ids whose status says deleted or replaced.
+    pub(crate) deleted: BTreeSet<String>,
+}
+
+/// What one page of a chunk reads: its workflow rows and their answers.
+pub struct QmSlice<'c> {
+    pub chunk: &'c QmChunk,
+    pub workflows: Vec<Row>,
+    pub answers: HashMap<String, Vec<Row>>,
+    /// The chunk's last page: the one that reports what the whole chunk holds.
+    pub last: bool,
+}
+
+/// What a stream reads of each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reads {
+    /// Workflow rows with their answers, a page of them at a time.
+    Workflows,
+    /// The rubrics alone: one page per chunk.
+    Rubrics,
+}
+
+impl QmChunk {
+    /// Indexes the workflows file of `days` (None: the job had no file).
+    pub fn new(days: Days, workflows: Option<CsvFile>) -> Result<Self, String> {
+        let mut chunk = QmChunk {
+            days,
+            workflows: None,
+            questions: None,
+            entries: Vec::new(),
+            answers: HashMap::new(),
+            rubrics: BTreeMap::new(),
+            live: days.iter().map(|day| (day, BTreeSet::new())).collect(),
+            deleted: BTreeSet::new(),
+        };
+        if let Some(file) = &workflows {
+            for scanned in file.scan()? {
+                let (range, row) = scanned?;
+                let Some(id) = text(&row, "workflowid") else {
+                    continue;
+                };
+                let status = text(&row, "workflowstatus")
+                    .map(|s| snake(&s))
+                    .unwrap_or_default();
+                if DELETED_STATUSES.contains(&status.as_str()) {
+                    chunk.deleted.insert(id.clone());
+                } else {
+                    let day = time(&row, "submissiondate")
+                        .map(|t| t.date_naive())
+                        .filter(|d| chunk.live.contains_key(d))
+                        .unwrap_or(days.from);
+                    chunk.live.entry(day).or_default().insert(id.clone());
+                }
+                chunk.entries.push((id, range));
+            }
+        }
+        chunk.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        chunk.workflows = workflows;
+        Ok(chunk)
+    }
+
+    /// Indexes the chunk's question rows: each workflow's answers and the rubrics.
+    pub fn with_questions(mut self, questions: Option<CsvFile>) -> Result<Self, String> {
+        let mut rubrics = Rubrics::default();
+        if let Some(file) = &questions {
+            for scanned in file.scan()? {
+                let (range, row) = scanned?;
+                rubrics.add(&row);
+                let Some(id) = text(&row, "workflowinstanceid") else {
+                    continue;
+                };
+                let ranges = self.answers.entry(id).or_default();
+                match ranges.last_mut() {
+                    Some(last) if last.end == range.start => last.end = range.end,
+                    _ => ranges.push(range),
+                }
+            }
+        }
+        self.rubrics = rubrics.finish();
+        self.questions = questions;
+        Ok(self)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The page after the workflow id `after` (from the start when None): up to `size`
+    /// workflows and their answers, and the id to continue after (None on the last page).
+    pub fn slice(
+        &self,
+        after: Option<&str>,
+        size: usize,
+    ) -> Result<(QmSlice<'_>, Option<String>), String> {
+        let start = after.map_or(0, |after| {
+            self.entries.partition_point(|(id, _)| id.as_str() <= after)
+        });
+        let mut end = start.saturating_add(size.max(1)).min(self.entries.len());
+        // Rows of one id stay on one page.
+        while end > start
+            && end < self.entries.len()
+            && self.entries[end].0 == self.entries[end - 1].0
+        {
+            end += 1;
+        }
+        let taken = &self.entries[start..end];
+        let mut workflows = Vec::with_capacity(taken.len());
+        let mut answers = HashMap::new();
+        for (id, range) in taken {
+            if let Some(file) = &self.workflows {
+                workflows.extend(file.read(range.clone())?);
+            }
+            if let (Some(file), Some(ranges)) = (&self.questions, self.answers.get(id)) {
+                if answers.contains_key(id) {
+                    continue;
+                }
+                let mut rows = Vec::new();
+                for range in ranges {
+                    rows.extend(file.read(range.clone())?);
+                }
+                answers.insert(id.clone(), rows);
+            }
+        }
+        let last = end == self.entries.len();
+        let next = (!last).then(|| self.entries[end - 1].0.clone());
+        let slice = QmSlice {
+            chunk: self,
+            workflows,
+            answers,
+            last,
+        };
+        Ok((slice, next))
+    }
+
+    /// A chunk of these rows, read as one page (tests).
+    #[cfg(test)]
+    pub fn of_rows(days: Days, workflows: &[Row], questions: &[Row]) -> Self {
+        use crate::extraction::csv_of;
+        let workflows = CsvFile::from_bytes(&csv_of(workflows), WORKFLOW_KEYS).unwrap();
+        let questions = CsvFile::from_bytes(&csv_of(questions), &[]).unwrap();
+        QmChunk::new(days, Some(workflows))
+            .and_then(|chunk| chunk.with_questions(Some(questions)))
+            .unwrap()
+    }
+
+    /// Every workflow as one page (tests).
+    #[cfg(test)]
+    pub fn whole(&self) -> QmSlice<'_> {
+        self.slice(None, usize::MAX).unwrap().0
+    }
+
+    /// The rubrics alone, as the chunk's only page.
+    pub fn rubrics_only(&self) -> QmSlice<'_> {
+        QmSlice {
+            chunk: self,
+            workflows: Vec::new(),
+            answers: HashMap::new(),
+            last: true,
+        }
+    }
+}
+
+/// The chunk a stream is reading, by its index in the window.
+type Held = (usize, Arc<QmChunk>);
+
+/// Where a QM stream is: the chunk it reads, and the last workflow id it delivered of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Position {
+    chunk: usize,
+    after: Option<String>,
+}
+
 pub struct Qm {
     pub extraction: Extraction,
     pub workflows: (String, String),
@@ -48,27 +232,14 @@ pub struct Qm {
     cache: tokio::sync::Mutex<Chunks>,
 }
 
-/// The chunks of one run, each kept until every QM stream of the run has read it: a long
-/// window does not hold all its chunks at once.
+/// The chunks of one run, each kept until every QM stream of the run has read it through: a
+/// long window does not hold all its chunks at once.
 #[derive(Default)]
 struct Chunks {
     kept: HashMap<(NaiveDate, NaiveDate), Arc<QmChunk>>,
-    reads: HashMap<(NaiveDate, NaiveDate), usize>,
+    finished: HashMap<(NaiveDate, NaiveDate), usize>,
     /// The streams of this run that read chunks (assessments, feedback, forms).
     readers: usize,
-}
-
-impl Chunks {
-    /// Counts a read of `chunk`; keeps it only while a reader has yet to read it.
-    fn read(&mut self, key: (NaiveDate, NaiveDate), chunk: &Arc<QmChunk>) {
-        let reads = self.reads.entry(key).or_default();
-        *reads += 1;
-        if *reads >= self.readers {
-            self.kept.remove(&key);
-        } else {
-            self.kept.insert(key, chunk.clone());
-        }
-    }
 }
 
 impl Qm {
@@ -103,75 +274,83 @@ impl Qm {
     /// them).
     /// `expected`: records were extracted from these days before, so an empty workflows file is
     /// more likely a glitch than every evaluation gone at once; it is extracted again once.
-    pub async fn chunk(
-        &self,
-        start: NaiveDate,
-        end: NaiveDate,
-        expected: bool,
-    ) -> Result<Arc<QmChunk>, SourceError> {
+    pub async fn chunk(&self, days: Days, expected: bool) -> Result<Arc<QmChunk>, SourceError> {
         let mut cache = self.cache.lock().await;
-        if let Some(hit) = cache.kept.get(&(start, end)).cloned() {
-            cache.read((start, end), &hit);
-            return Ok(hit);
+        if let Some(hit) = cache.kept.get(&(days.from, days.to)) {
+            return Ok(hit.clone());
         }
-        let extract_workflows = || {
-            self.extraction.rows(
-                &self.workflows.0,
-                &self.workflows.1,
-                WORKFLOW_KEYS,
-                start,
-                end,
-            )
+        let (entity, version) = &self.workflows;
+        let extract_workflows = async || {
+            let file = self
+                .extraction
+                .file(entity, version, WORKFLOW_KEYS, days.from, days.to)
+                .await?;
+            QmChunk::new(days, file).map_err(|detail| unreadable(entity, version, detail))
         };
-        let mut workflows = extract_workflows().await?;
-        if workflows.is_empty() && expected {
+        let mut chunk = extract_workflows().await?;
+        if chunk.is_empty() && expected {
             tracing::warn!(
-                %start, %end,
+                from = %days.from, to = %days.to,
                 "the QM workflows file came back empty although evaluations were extracted from these days before; extracting it again"
             );
-            workflows = extract_workflows().await?;
+            chunk = extract_workflows().await?;
         }
         // Answers belong to workflows: a chunk without any has none to ask for.
-        let questions = if workflows.is_empty() {
-            Vec::new()
-        } else {
-            self.extraction
-                .rows(
-                    &self.questions.0,
-                    &self.questions.1,
-                    QUESTION_KEYS,
-                    start,
-                    end,
-                )
-                .await?
-        };
-        let chunk = Arc::new(QmChunk {
-            workflows,
-            questions,
-        });
-        cache.read((start, end), &chunk);
+        if !chunk.is_empty() {
+            let (entity, version) = &self.questions;
+            let file = self
+                .extraction
+                .file(entity, version, QUESTION_KEYS, days.from, days.to)
+                .await?;
+            chunk = chunk
+                .with_questions(file)
+                .map_err(|detail| unreadable(entity, version, detail))?;
+        }
+        let chunk = Arc::new(chunk);
+        if cache.readers > 1 {
+            cache.kept.insert((days.from, days.to), chunk.clone());
+        }
         Ok(chunk)
     }
 
-    /// A page per chunk; the checkpoint is the next chunk's index.
+    /// A stream read `days` through: the chunk is let go once every reader has.
+    async fn finished(&self, days: Days) {
+        let mut cache = self.cache.lock().await;
+        let key = (days.from, days.to);
+        let finished = cache.finished.entry(key).or_default();
+        *finished += 1;
+        if *finished >= cache.readers {
+            cache.kept.remove(&key);
+        }
+    }
+
+    /// Pages of each chunk in turn; the checkpoint is the chunk and the last workflow id
+    /// delivered.
     pub(crate) fn pages<'a, T: Send + 'a>(
         &'a self,
         request: &'a ExtractRequest,
-        build: impl Fn(&QmChunk, Days, &ExtractRequest) -> Page<T> + Send + Sync + 'a,
+        reads: Reads,
+        build: impl Fn(&QmSlice<'_>, &ExtractRequest) -> Page<T> + Send + Sync + 'a,
     ) -> PageStream<'a, T> {
         let chunks = self.chunks(request.window);
         let start = request
             .prior
             .checkpoint
             .as_ref()
-            .and_then(Checkpoint::read::<usize>)
-            .unwrap_or(0);
+            .and_then(Checkpoint::read::<Position>)
+            .unwrap_or_default();
+        let size = request
+            .page_size
+            .map_or(WORKFLOWS_PER_PAGE, |size| size as usize);
         let build = Arc::new(build);
-        paginate(start, request.max_pages, move |index: usize| {
+        // The chunk this stream is reading, fetched once for all its pages.
+        let current: Arc<std::sync::Mutex<Option<Held>>> = Arc::default();
+        paginate(start, request.max_pages, move |at: Position| {
             let chunks = chunks.clone();
             let build = build.clone();
+            let current = current.clone();
             Box::pin(async move {
-                let Some(&(from, to)) = chunks.get(index) else {
+                let Some(&(from, to)) = chunks.get(at.chunk) else {
                     return Ok((Page::new(Vec::new()), None));
                 };
                 let days = Days { from, to };
@@ -181,16 +360,51 @@ impl Qm {
                         .known_ids
                         .contains_key(&WindowIds::day_key(day))
                 });
-                let data = self.chunk(from, to, expected).await?;
-                let page = build(&data, days, request);
-                let next = (index + 1 < chunks.len()).then_some(index + 1);
-                let page = match next {
+                let held = current
+                    .lock()
+                    .expect("the current chunk")
+                    .clone()
+                    .filter(|(index, _)| *index == at.chunk);
+                let chunk = match held {
+                    Some((_, chunk)) => chunk,
+                    None => {
+                        let chunk = self.chunk(days, expected).await?;
+                        *current.lock().expect("the current chunk") =
+                            Some((at.chunk, chunk.clone()));
+                        chunk
+                    }
+                };
+                let (page, after) = match reads {
+                    Reads::Rubrics => (build(&chunk.rubrics_only(), request), None),
+                    Reads::Workflows => {
+                        let (slice, after) =
+                            chunk.slice(at.after.as_deref(), size).map_err(|detail| {
+                                unreadable(&self.workflows.0, &self.workflows.1, detail)
+                            })?;
+                        (build(&slice, request), after)
+                    }
+                };
+                let next = match after {
+                    Some(after) => Some(Position {
+                        chunk: at.chunk,
+                        after: Some(after),
+                    }),
+                    None => {
+                        current.lock().expect("the current chunk").take();
+                        self.finished(days).await;
+                        (at.chunk + 1 < chunks.len()).then(|| Position {
+                            chunk: at.chunk + 1,
+                            after: None,
+                        })
+                    }
+                };
+                let page = match &next {
                     Some(n) => page.with_checkpoint(Checkpoint::new(n)),
                     None => page,
                 };
                 Ok((page, next))
             })
-                as futures::future::BoxFuture<'a, Result<(Page<T>, Option<usize>), SourceError>>
+                as futures::future::BoxFuture<'a, Result<(Page<T>, Option<Position>), SourceError>>
         })
     }
 }
@@ -302,17 +516,20 @@ pub(crate) fn question_kind(row: &Row) -> QuestionKind {
 }
 
 /// Rubrics keyed by (form id, version), from every question row of a chunk.
-pub(crate) fn rubrics(questions: &[Row]) -> BTreeMap<(String, String), Rubric> {
-    let mut out: BTreeMap<(String, String), Rubric> = BTreeMap::new();
-    for row in questions {
+#[derive(Default)]
+struct Rubrics(BTreeMap<(String, String), Rubric>);
+
+impl Rubrics {
+    fn add(&mut self, row: &Row) {
         let (Some(form_id), Some(version), Some(question_id)) = (
             text(row, "formid"),
             text(row, "formversion"),
             text(row, "questionid"),
         ) else {
-            continue;
+            return;
         };
-        let rubric = out
+        let rubric = self
+            .0
             .entry((form_id.clone(), version.clone()))
             .or_insert_with(|| Rubric {
                 form_id,
@@ -342,20 +559,13 @@ pub(crate) fn rubrics(questions: &[Row]) -> BTreeMap<(String, String), Rubric> {
             }),
         }
     }
-    for rubric in out.values_mut() {
-        rubric.questions.sort_by_key(|q| q.number);
-    }
-    out
-}
 
-pub(crate) fn answers_by_workflow(questions: &[Row]) -> HashMap<String, Vec<&Row>> {
-    let mut out: HashMap<String, Vec<&Row>> = HashMap::new();
-    for row in questions {
-        if let Some(id) = text(row, "workflowinstanceid") {
-            out.entry(id).or_default().push(row);
+    fn finish(mut self) -> BTreeMap<(String, String), Rubric> {
+        for rubric in self.0.values_mut() {
+            rubric.questions.sort_by_key(|q| q.number);
         }
+        self.0
     }
-    out
 }
 
 #[cfg(test)]
@@ -371,6 +581,100 @@ mod tests {
 
     fn day(d: &str) -> NaiveDate {
         d.parse().unwrap()
+    }
+
+    fn workflow(id: &str, submitted: &str) -> Row {
+        [
+            ("workflowid", id),
+            ("workflowstatus", "Completed"),
+            ("submissiondate", submitted),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    fn answer(workflow: &str, question: &str) -> Row {
+        [
+            ("workflowinstanceid", workflow),
+            ("questionid", question),
+            ("formid", "F1"),
+            ("formversion", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn a_chunk_is_read_a_page_at_a_time_in_id_order_and_resumes_after_the_last_id() {
+        let days = Days {
+            from: day("2026-11-14"),
+            to: day("2026-11-16"),
+        };
+        // File order is not id order; w2 has two rows, and its answers are not adjacent.
+        let workflows = [
+            workflow("w3", "2026-11-15 10:00:00"),
+            workflow("w1", "2026-11-14 10:00:00"),
+            workflow("w2", "2026-11-14 11:00:00"),
+            workflow("w2", "2026-11-14 11:00:00"),
+            workflow("w4", "2026-11-15 12:00:00"),
+        ];
+        let answers = [
+            answer("w2", "q1"),
+            answer("w1", "q1"),
+            answer("w2", "q2"),
+            answer("w4", "q1"),
+        ];
+        let chunk = QmChunk::of_rows(days, &workflows, &answers);
+        let mut pages = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (slice, next) = chunk.slice(after.as_deref(), 2).unwrap();
+            let ids: Vec<String> = slice
+                .workflows
+                .iter()
+                .map(|r| r["workflowid"].clone())
+                .collect();
+            let answered: BTreeMap<String, usize> = slice
+                .answers
+                .iter()
+                .map(|(id, rows)| (id.clone(), rows.len()))
+                .collect();
+            pages.push((ids, answered, slice.last));
+            match next {
+                Some(id) => after = Some(id),
+                None => break,
+            }
+        }
+        let ids: Vec<Vec<String>> = pages.iter().map(|p| p.0.clone()).collect();
+        assert_eq!(
+            ids,
+            vec![vec!["w1", "w2", "w2"], vec!["w3", "w4"]],
+            "two per page, and both rows of w2 on the same page"
+        );
+        assert_eq!(
+            pages[0].1,
+            BTreeMap::from([("w1".into(), 1), ("w2".into(), 2)])
+        );
+        assert_eq!(pages[1].1, BTreeMap::from([("w4".into(), 1)]));
+        assert_eq!(
+            pages.iter().map(|p| p.2).collect::<Vec<_>>(),
+            vec![false, true]
+        );
+        // Resuming after w2 reads on from w3, however the file orders its rows.
+        let (slice, next) = chunk.slice(Some("w2"), 10).unwrap();
+        assert_eq!(slice.workflows.len(), 2);
+        assert!(slice.last && next.is_none());
+        // The whole chunk's ids per submission day, and its rubric from every answer.
+        assert_eq!(chunk.live[&day("2026-11-14")].len(), 2);
+        assert_eq!(chunk.live[&day("2026-11-15")].len(), 2);
+        assert_eq!(
+            chunk.rubrics[&("F1".to_string(), "1".to_string())]
+                .questions
+                .len(),
+            2
+        );
     }
 
     #[test]

@@ -173,6 +173,9 @@ pub struct Request {
     /// Whether the request spends the vendor's API budget (the pacer's slots). Pre-signed
     /// storage links do not: they are not the vendor's API.
     pub paced: bool,
+    /// Where a successful body goes instead of memory (large exports); the response then comes
+    /// back with an empty body.
+    pub body_into: Option<Arc<std::fs::File>>,
 }
 
 impl Request {
@@ -186,6 +189,7 @@ impl Request {
             body: Body::None,
             pass_through: Vec::new(),
             paced: true,
+            body_into: None,
         }
     }
 
@@ -231,6 +235,13 @@ impl Request {
     /// the pacer, so it neither spends nor waits for API budget.
     pub fn presigned(mut self) -> Self {
         self.paced = false;
+        self
+    }
+
+    /// Streams a successful body into `file` (rewritten on each attempt), so an export of any
+    /// size costs no memory.
+    pub fn body_into(mut self, file: Arc<std::fs::File>) -> Self {
+        self.body_into = Some(file);
         self
     }
 }
@@ -564,17 +575,24 @@ impl HttpClient {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
-                match response.bytes().await {
-                    Ok(body) => (
-                        Some(status),
-                        Ok(Response {
-                            status,
-                            headers,
-                            body: body.to_vec(),
-                        }),
-                    ),
-                    Err(err) => (Some(status), Err(transport_detail(&err))),
-                }
+                let body = match &request.body_into {
+                    Some(file) if (200..300).contains(&status) => {
+                        save_body(response, file).await.map(|()| Vec::new())
+                    }
+                    _ => response
+                        .bytes()
+                        .await
+                        .map(|body| body.to_vec())
+                        .map_err(|err| transport_detail(&err)),
+                };
+                (
+                    Some(status),
+                    body.map(|body| Response {
+                        status,
+                        headers,
+                        body,
+                    }),
+                )
             }
         };
         self.events.record(RequestEvent {
@@ -640,6 +658,19 @@ impl HttpClient {
             action: info.action,
         }))
     }
+}
+
+/// Writes the body into `file` from its start, chunk by chunk as it arrives.
+async fn save_body(mut response: reqwest::Response, file: &std::fs::File) -> Result<(), String> {
+    use std::io::{Seek, Write};
+    let mut out = file;
+    let local = |e: std::io::Error| format!("writing the body to a temporary file failed: {e}");
+    out.set_len(0).map_err(local)?;
+    out.seek(std::io::SeekFrom::Start(0)).map_err(local)?;
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_detail(&e))? {
+        out.write_all(&chunk).map_err(local)?;
+    }
+    out.flush().map_err(local)
 }
 
 /// A transport error without its URL (which may carry ids or query values).
