@@ -579,11 +579,7 @@ impl HttpClient {
                     Some(file) if (200..300).contains(&status) => {
                         save_body(response, file).await.map(|()| Vec::new())
                     }
-                    _ => response
-                        .bytes()
-                        .await
-                        .map(|body| body.to_vec())
-                        .map_err(|err| transport_detail(&err)),
+                    _ => read_body(response).await,
                 };
                 (
                     Some(status),
@@ -658,6 +654,17 @@ impl HttpClient {
             action: info.action,
         }))
     }
+}
+
+/// The whole body, its chunks appended as they arrive: a large listing is held once, not as
+/// its chunks and their concatenation.
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+    let expected = response.content_length().unwrap_or(0).min(64 << 20) as usize;
+    let mut body = Vec::with_capacity(expected);
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_detail(&e))? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Writes the body into `file` from its start, chunk by chunk as it arrives.
