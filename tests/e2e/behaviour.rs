@@ -78,7 +78,7 @@ async fn check_answers_for_every_offered_stream() {
     }
 }
 
-/// One stream read straight from the source: each page's ids and checkpoint.
+/// One stream read straight from the source: each page's ids (its parts joined) and checkpoint.
 async fn read_pages(
     pipeline: &Pipeline,
     stream: Stream,
@@ -91,10 +91,13 @@ async fn read_pages(
     let mut pages = envelope_pages(pipeline.connector.as_ref(), stream, request, &with).unwrap();
     let mut out = Vec::new();
     let read = async {
-        while let Some(page) = pages.next().await {
-            let page = page.unwrap_or_else(|e| panic!("{stream}: {e}"));
-            let ids = page.records.iter().map(|r| r.id.clone()).collect();
-            out.push((ids, page.checkpoint));
+        let mut ids = Vec::new();
+        while let Some(part) = pages.next().await {
+            let part = part.unwrap_or_else(|e| panic!("{stream}: {e}"));
+            ids.extend(part.page.records.iter().map(|r| r.id.clone()));
+            if part.last {
+                out.push((std::mem::take(&mut ids), part.page.checkpoint));
+            }
         }
     };
     tokio::time::timeout(Duration::from_secs(120), read)

@@ -17,8 +17,20 @@ use futures::stream::BoxStream;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// Pages of one stream, records encoded; an error ends the stream.
-pub type EnvelopePages<'a> = BoxStream<'a, Result<Page<Envelope>, RunError>>;
+/// Pages of one stream, records encoded, in parts; an error ends the stream.
+pub type EnvelopePages<'a> = BoxStream<'a, Result<Part, RunError>>;
+
+/// Records per part: a vendor's page can hold 10,000 records, and their JSON envelopes all at
+/// once would cost tens of megabytes.
+const RECORDS_PER_PART: usize = 1000;
+
+/// Up to [`RECORDS_PER_PART`] records of a page. The last part of a page carries its
+/// checkpoint, tombstones, ids and total; the parts before it carry records alone.
+#[derive(Debug)]
+pub struct Part {
+    pub page: Page<Envelope>,
+    pub last: bool,
+}
 
 /// The pages `connector` yields for `stream`, finished with `with`; an error when it does not
 /// offer the stream.
@@ -115,28 +127,61 @@ impl<'a> SourceVisitor<'a> for Encode<'a> {
         };
         Ok(source
             .pages(request)
-            .map(move |page| {
-                let mut page = page?;
-                let extracted_at = Utc::now();
-                let records = std::mem::take(&mut page.records)
-                    .into_iter()
-                    .filter_map(|record| record.finish(&finisher))
-                    .map(|mut record| {
-                        record.stamp(vendor, extracted_at);
-                        Envelope::of(vendor, &record)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                for tombstone in &mut page.tombstones {
-                    tombstone.vendor = vendor.to_string();
-                }
-                Ok(page.with_records(records))
+            .flat_map(move |page| {
+                let parts: Box<dyn Iterator<Item = Result<Part, RunError>> + Send> = match page {
+                    Ok(page) => Box::new(parts(page, vendor, finisher)),
+                    Err(err) => Box::new(std::iter::once(Err(err.into()))),
+                };
+                futures::stream::iter(parts)
             })
             .boxed())
     }
 }
 
+/// A page's records finished, stamped and encoded a part at a time, as the parts are read.
+fn parts<'f, T: Record>(
+    mut page: Page<T>,
+    vendor: &'static str,
+    finisher: Finishing<'f>,
+) -> impl Iterator<Item = Result<Part, RunError>> + Send + 'f {
+    let extracted_at = Utc::now();
+    let mut records = std::mem::take(&mut page.records).into_iter().peekable();
+    for tombstone in &mut page.tombstones {
+        tombstone.vendor = vendor.to_string();
+    }
+    let mut rest = Some(page);
+    std::iter::from_fn(move || {
+        rest.as_ref()?;
+        let encoded = records
+            .by_ref()
+            .filter_map(|record| record.finish(&finisher))
+            .take(RECORDS_PER_PART)
+            .map(|mut record| {
+                record.stamp(vendor, extracted_at);
+                Envelope::of(vendor, &record)
+            })
+            .collect::<Result<Vec<_>, _>>();
+        let part = match encoded {
+            Err(err) => {
+                rest = None;
+                return Some(Err(err.into()));
+            }
+            Ok(encoded) if records.peek().is_none() => Part {
+                page: rest.take()?.with_records(encoded),
+                last: true,
+            },
+            Ok(encoded) => Part {
+                page: Page::new(encoded),
+                last: false,
+            },
+        };
+        Some(Ok(part))
+    })
+}
+
 /// How the runner finishes records: free text is masked per the PII policy, transcripts get
 /// their PII findings and keyword hits, and the pipeline's filters decide whether they are kept.
+#[derive(Clone, Copy)]
 struct Finishing<'a> {
     pii: &'a PiiHandling,
     agent_keys: &'a AgentKeys,
@@ -178,5 +223,81 @@ impl Finisher for Finishing<'_> {
             );
             *value = masked.text;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cxqa_core::Checkpoint;
+    use cxqa_core::model::{Agent, AgentState, Tombstone, TombstoneReason};
+
+    fn agent(n: usize) -> Agent {
+        Agent {
+            vendor: String::new(),
+            id: format!("a{n}"),
+            agent_id: format!("a{n}"),
+            name: None,
+            email: None,
+            username: None,
+            state: AgentState::Active,
+            division_id: None,
+            team_id: None,
+            team_name: None,
+            modified_at: None,
+            agent_key: None,
+            extracted_at: cxqa_core::model::UNSTAMPED,
+        }
+    }
+
+    #[test]
+    fn a_large_page_is_encoded_in_parts_and_only_the_last_carries_its_checkpoint() {
+        let tombstone = Tombstone {
+            stream: Stream::Agents,
+            vendor: String::new(),
+            id: "gone".into(),
+            detected_at: Utc::now(),
+            reason: TombstoneReason::Deleted,
+        };
+        let page = Page::new((0..2500).map(agent).collect())
+            .with_checkpoint(Checkpoint::new(7))
+            .with_tombstones(vec![tombstone]);
+        let (pii, keys, filters) = (PiiHandling::default(), AgentKeys::new(), Filters::default());
+        let finisher = Finishing {
+            pii: &pii,
+            agent_keys: &keys,
+            filters: &filters,
+        };
+        let encoded: Vec<Part> = parts(page, "fake", finisher).map(Result::unwrap).collect();
+        let shape: Vec<(usize, bool, bool, usize)> = encoded
+            .iter()
+            .map(|p| {
+                (
+                    p.page.records.len(),
+                    p.last,
+                    p.page.checkpoint.is_some(),
+                    p.page.tombstones.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1000, false, false, 0),
+                (1000, false, false, 0),
+                (500, true, true, 1)
+            ]
+        );
+        let ids: Vec<&str> = encoded
+            .iter()
+            .flat_map(|p| &p.page.records)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 2500);
+        assert_eq!((ids[0], ids[2499]), ("a0", "a2499"));
+        assert_eq!(encoded[2].page.tombstones[0].vendor, "fake");
+        // An empty page is one part, the last.
+        let empty = parts(Page::<Agent>::new(Vec::new()), "fake", finisher).count();
+        assert_eq!(empty, 1);
     }
 }

@@ -1,7 +1,7 @@
 //! Orchestration: for each requested stream, pull pages and commit each with its checkpoint.
 
 use crate::error::RunError;
-use crate::pages::{EnvelopePages, FinishWith, PiiHandling, envelope_pages};
+use crate::pages::{EnvelopePages, FinishWith, Part, PiiHandling, envelope_pages};
 use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use crate::requests::counted_as;
@@ -365,8 +365,23 @@ impl StreamRun<'_, '_> {
             swept_at,
         } = finish;
         let watermark_before = self.state.watermark;
-        while let Some(page) = pages.next().await {
-            let mut page = page?;
+        // The latest change among the records of the page being read, its parts so far.
+        let mut page_latest = None;
+        while let Some(part) = pages.next().await {
+            let Part { mut page, last } = part?;
+            page_latest = page
+                .records
+                .iter()
+                .filter_map(|r| r.modified_at)
+                .chain(page_latest)
+                .max();
+            self.count(&page.records);
+            if !last {
+                // The page's checkpoint and ids go with its last part: a crash before it
+                // resumes at the page again, and its records already stored read unchanged.
+                self.commit(page.records, Vec::new()).await?;
+                continue;
+            }
             if let Some(warning) =
                 withhold_implausible_deletions(&mut page, &mut self.state, max_delete_ratio)
             {
@@ -374,7 +389,7 @@ impl StreamRun<'_, '_> {
                 self.report.warnings.push(warning);
             }
             let records = page.records;
-            if let Some(max) = records.iter().filter_map(|r| r.modified_at).max() {
+            if let Some(max) = page_latest.take() {
                 self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
             }
             self.state.checkpoint = page.checkpoint.clone();
@@ -384,18 +399,6 @@ impl StreamRun<'_, '_> {
                     .insert(window.key.clone(), window.ids.clone());
             }
             self.report.pages += 1;
-            self.report.fetched += records.len() as u64;
-            for division in records
-                .iter()
-                .flat_map(|r| r.record["division_ids"].as_array().into_iter().flatten())
-                .filter_map(|d| d.as_str())
-            {
-                *self
-                    .report
-                    .divisions
-                    .entry(division.to_string())
-                    .or_default() += 1;
-            }
             self.report.tombstones += page.tombstones.len() as u64;
             if page.vendor_total.is_some() {
                 self.report.vendor_total = page.vendor_total;
@@ -422,6 +425,22 @@ impl StreamRun<'_, '_> {
         self.state.checkpoint = None;
         self.state.window = None;
         self.commit(Vec::new(), Vec::new()).await
+    }
+
+    /// Counts records fetched, per division too.
+    fn count(&mut self, records: &[Envelope]) {
+        self.report.fetched += records.len() as u64;
+        for division in records
+            .iter()
+            .flat_map(|r| r.record["division_ids"].as_array().into_iter().flatten())
+            .filter_map(|d| d.as_str())
+        {
+            *self
+                .report
+                .divisions
+                .entry(division.to_string())
+                .or_default() += 1;
+        }
     }
 
     async fn commit(
