@@ -14,7 +14,6 @@ use cxqa_core::{Checkpoint, ExtractRequest, Page, SourceError, Window, paginate}
 use cxqa_http::Request;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 const COMPLETED: &str = "/incontactapi/services/{version}/contacts/completed";
 const BY_ID: &str = "/incontactapi/services/{version}/contacts/{contactId}";
@@ -24,7 +23,7 @@ pub struct Contacts {
     pub page_size: u32,
     /// Records name contacts up to this many days older than themselves.
     pub lookback: Duration,
-    known: std::sync::Mutex<HashMap<String, Option<Arc<Contact>>>>,
+    known: std::sync::Mutex<Known>,
     listed_days: tokio::sync::Mutex<BTreeSet<NaiveDate>>,
 }
 
@@ -111,22 +110,16 @@ impl Contact {
         })
     }
 
-    /// The agent, skill and division the contact belongs to.
-    pub fn scope(&self) -> Scope {
-        Scope {
-            agent: self.agent_id.as_ref().and_then(id_text),
-            skill: self.skill_id.as_ref().and_then(id_text),
-            division: self.division_no.as_ref().and_then(id_text),
-        }
-    }
-
-    /// The context a survey about this contact carries.
-    pub fn context(&self) -> InteractionContext {
-        InteractionContext {
-            agent_id: self.agent_id.as_ref().and_then(id_text),
-            queue_id: self.skill_id.as_ref().and_then(id_text),
-            media_type: media(self.media_type_name.as_deref()),
-            direction: self.direction(),
+    /// What records take from the contact, its parts many contacts share kept in `known`.
+    fn remembered(&self, known: &mut Known) -> Remembered {
+        Remembered {
+            profile: known.profile(Scope {
+                agent: self.agent_id.as_ref().and_then(id_text),
+                skill: self.skill_id.as_ref().and_then(id_text),
+                division: self.division_no.as_ref().and_then(id_text),
+            }),
+            media: known.media(media(self.media_type_name.as_deref())),
+            outbound: self.is_outbound,
             started_at: self.start(),
             ended_at: self.end(),
         }
@@ -170,6 +163,100 @@ impl Contact {
     }
 }
 
+/// What records take from their contact: its scope, and the context surveys carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactFacts {
+    pub scope: Scope,
+    pub context: InteractionContext,
+}
+
+/// The contacts a run has listed or read. A week of a large tenant with its look-back is
+/// hundreds of thousands of contacts, so each keeps only its times, media and direction, and an
+/// index into the (agent, skill, division) profiles contacts share; numeric ids (CXone's) are
+/// kept as numbers.
+#[derive(Default)]
+struct Known {
+    numbered: HashMap<u64, Option<Remembered>>,
+    named: HashMap<Box<str>, Option<Remembered>>,
+    profiles: Vec<Scope>,
+    by_profile: HashMap<Scope, u32>,
+    media: Vec<Option<String>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    profile: u32,
+    media: u8,
+    outbound: Option<bool>,
+    started_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+}
+
+/// The id as a number when it reads back the same.
+fn numbered(id: &str) -> Option<u64> {
+    id.parse::<u64>().ok().filter(|n| n.to_string() == id)
+}
+
+impl Known {
+    fn remember(&mut self, id: String, contact: Option<&Contact>) {
+        let remembered = contact.map(|c| c.remembered(self));
+        match numbered(&id) {
+            Some(n) => self.numbered.insert(n, remembered),
+            None => self.named.insert(id.into_boxed_str(), remembered),
+        };
+    }
+
+    /// The index of `scope` among the profiles, added when new.
+    fn profile(&mut self, scope: Scope) -> u32 {
+        let next = self.profiles.len() as u32;
+        *self.by_profile.entry(scope.clone()).or_insert_with(|| {
+            self.profiles.push(scope);
+            next
+        })
+    }
+
+    fn media(&mut self, media: Option<String>) -> u8 {
+        match self.media.iter().position(|m| *m == media) {
+            Some(i) => i as u8,
+            None if self.media.len() < usize::from(u8::MAX) => {
+                self.media.push(media);
+                (self.media.len() - 1) as u8
+            }
+            // More media names than any tenant has: the rest read as unknown.
+            None => u8::MAX,
+        }
+    }
+
+    /// None when the contact is not known yet; Some(None) when CXone does not know it.
+    fn facts(&self, id: &str) -> Option<Option<ContactFacts>> {
+        let remembered = match numbered(id) {
+            Some(n) => *self.numbered.get(&n)?,
+            None => *self.named.get(id)?,
+        };
+        let Some(r) = remembered else {
+            return Some(None);
+        };
+        let scope = self.profiles[r.profile as usize].clone();
+        Some(Some(ContactFacts {
+            context: InteractionContext {
+                agent_id: scope.agent.clone(),
+                queue_id: scope.skill.clone(),
+                media_type: self.media.get(usize::from(r.media)).cloned().flatten(),
+                direction: r.outbound.map(|o| {
+                    if o {
+                        Direction::Outbound
+                    } else {
+                        Direction::Inbound
+                    }
+                }),
+                started_at: r.started_at,
+                ended_at: r.ended_at,
+            },
+            scope,
+        }))
+    }
+}
+
 fn iso(at: DateTime<Utc>) -> String {
     // CXone wants the literal `Z`.
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -188,7 +275,7 @@ impl Contacts {
 
     /// Forgets the contacts an earlier run read.
     pub async fn start_run(&self) {
-        self.known.lock().expect("contacts").clear();
+        *self.known.lock().expect("contacts") = Known::default();
         self.listed_days.lock().await.clear();
     }
 
@@ -210,12 +297,8 @@ impl Contacts {
         ))
     }
 
-    fn known(&self, contact_id: &str) -> Option<Option<Arc<Contact>>> {
-        self.known
-            .lock()
-            .expect("contacts")
-            .get(contact_id)
-            .cloned()
+    fn known(&self, contact_id: &str) -> Option<Option<ContactFacts>> {
+        self.known.lock().expect("contacts").facts(contact_id)
     }
 
     /// The contact a record of `window` names: from the listing of the window's contacts and
@@ -225,7 +308,7 @@ impl Contacts {
         &self,
         contact_id: &str,
         window: Window,
-    ) -> Result<Option<Arc<Contact>>, SourceError> {
+    ) -> Result<Option<ContactFacts>, SourceError> {
         if let Some(known) = self.known(contact_id) {
             return Ok(known);
         }
@@ -234,12 +317,10 @@ impl Contacts {
         if let Some(known) = self.known(contact_id) {
             return Ok(known);
         }
-        let read = self.by_id(contact_id).await?.map(Arc::new);
-        self.known
-            .lock()
-            .expect("contacts")
-            .insert(contact_id.to_string(), read.clone());
-        Ok(read)
+        let read = self.by_id(contact_id).await?;
+        let mut known = self.known.lock().expect("contacts");
+        known.remember(contact_id.to_string(), read.as_ref());
+        Ok(known.facts(contact_id).flatten())
     }
 
     /// Lists the completed contacts of the days of `window` not listed yet in this run.
@@ -270,7 +351,7 @@ impl Contacts {
             let mut known = self.known.lock().expect("contacts");
             for contact in listing.completed_contacts {
                 if let Some(id) = id_text(&contact.contact_id) {
-                    known.insert(id, Some(Arc::new(contact)));
+                    known.remember(id, Some(&contact));
                 }
             }
             next = next_link(listing.links.and_then(|l| l.next), returned, self.page_size);
@@ -348,5 +429,61 @@ impl Source<Interaction> for Contacts {
                 Ok((page, next.map(Some)))
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(id: serde_json::Value, agent: i64, media: &str) -> Contact {
+        serde_json::from_value(serde_json::json!({
+            "contactId": id, "contactStartDate": "2026-11-14T09:00:00Z", "totalDurationSeconds": 90,
+            "agentId": agent, "skillId": 3001, "divisionNo": 11, "mediaTypeName": media,
+            "isOutbound": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn remembered_contacts_give_back_their_scope_and_context() {
+        let mut known = Known::default();
+        for (id, agent, media) in [
+            (serde_json::json!(700000001), 1001, "Call"),
+            (serde_json::json!("700000002"), 1001, "Chat"),
+            (serde_json::json!("c-0042"), 1002, "Call"),
+            (serde_json::json!("007"), 1001, "Call"),
+        ] {
+            let c = contact(id, agent, media);
+            known.remember(id_text(&c.contact_id).unwrap(), Some(&c));
+        }
+        known.remember("404".into(), None);
+        let facts = known.facts("700000002").unwrap().unwrap();
+        assert_eq!(facts.scope.agent.as_deref(), Some("1001"));
+        assert_eq!(facts.scope.division.as_deref(), Some("11"));
+        assert_eq!(facts.context.queue_id.as_deref(), Some("3001"));
+        assert_eq!(facts.context.media_type.as_deref(), Some("chat"));
+        assert_eq!(facts.context.direction, Some(Direction::Inbound));
+        assert_eq!(
+            facts.context.ended_at.unwrap() - facts.context.started_at.unwrap(),
+            Duration::seconds(90)
+        );
+        assert_eq!(
+            known
+                .facts("c-0042")
+                .unwrap()
+                .unwrap()
+                .scope
+                .agent
+                .as_deref(),
+            Some("1002")
+        );
+        // A leading zero is part of the id: "007" is not contact 7.
+        assert!(known.facts("007").unwrap().is_some());
+        assert!(known.facts("7").is_none());
+        assert_eq!(known.facts("404"), Some(None), "CXone does not know it");
+        assert!(known.facts("700000003").is_none(), "not read yet");
+        // Contacts of one agent, skill and division share one profile.
+        assert_eq!(known.profiles.len(), 2);
     }
 }

@@ -9,7 +9,7 @@ use cxqa_core::{Filters, SourceError, Window};
 use std::sync::Arc;
 
 /// A contact's agent, skill and division ids.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub agent: Option<String>,
     pub skill: Option<String>,
@@ -44,7 +44,7 @@ impl Scopes {
             .contacts
             .lookup(contact_id, window)
             .await?
-            .map(|c| c.scope()))
+            .map(|c| c.scope))
     }
 
     /// Whether a record about `contact_id`, handled by `agent` when the record says, passes

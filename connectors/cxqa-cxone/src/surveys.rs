@@ -87,17 +87,14 @@ impl Surveys {
             None => None,
         };
         // No survey endpoint filters by agent, skill or division: the contact decides.
-        let scope = contact.as_ref().map(|c| c.scope()).unwrap_or_default();
+        let scope = contact
+            .as_ref()
+            .map(|c| c.scope.clone())
+            .unwrap_or_default();
         if !scope.passes(&request.filters) {
             return Ok(None);
         }
-        let survey = to_survey(
-            id,
-            &row,
-            contact_id,
-            contact.map(|c| c.context()),
-            self.scale,
-        );
+        let survey = to_survey(id, &row, contact_id, contact.map(|c| c.context), self.scale);
         let outside = survey.csat_raw.is_some() && survey.csat_score.is_none();
         if outside
             && !self
