@@ -198,7 +198,6 @@ async fn ceiling_of(root: &Path, vendor: &str) -> Result<Value> {
         );
     }
     let routes = emulator.stats().by_route;
-    emulator.stop().await;
     let api = report.requests.api_requests();
     let records: u64 = report.streams.iter().map(|s| s.fetched).sum();
     let window = report
@@ -207,10 +206,13 @@ async fn ceiling_of(root: &Path, vendor: &str) -> Result<Value> {
         .find_map(|s| s.window)
         .context("the run reported no window")?;
     let days = crate::floor::Window {
+        started: window.from,
+        ended: window.to,
         from: window.from.date_naive(),
         to: (window.to - chrono::Duration::nanoseconds(1)).date_naive() + chrono::Duration::days(1),
     };
-    let floors = crate::floor::floors(vendor, &store, days, EMULATED_POLLS)?;
+    let floors = crate::floor::floors(vendor, &store, days, EMULATED_POLLS, &emulator)?;
+    emulator.stop().await;
     // Time the documented rules force (CXone's job spacing) counts as time at the ceiling: the
     // run can end no sooner than that, nor than its requests at the ceiling allow.
     let forced = crate::floor::forced_wait_secs(vendor, &routes, EXTRACTION_SPACING_SECS) as f64;
@@ -245,6 +247,13 @@ async fn ceiling_of(root: &Path, vendor: &str) -> Result<Value> {
             "requests_over_floor": ratio(api - in_streams, run_floor),
         }),
     );
+    let shared = crate::floor::shared(vendor);
+    let (shared_requests, shared_floor) = shared
+        .iter()
+        .filter_map(|stream| per_stream.get(*stream))
+        .fold((0, 0), |(r, f), s| {
+            (r + int(&s["requests"]), f + int(&s["floor"]))
+        });
     Ok(json!({
         "ratio_to_ceiling": at_ceiling.max(forced) / seconds,
         "requests_per_minute": api as f64 / seconds * 60.0,
@@ -257,6 +266,10 @@ async fn ceiling_of(root: &Path, vendor: &str) -> Result<Value> {
         "presigned_downloads": report.requests.presigned,
         "rate_limited": report.requests.rate_limited,
         "streams": per_stream,
+        "shared": {
+            "streams": shared, "requests": shared_requests, "floor": shared_floor,
+            "requests_over_floor": ratio(shared_requests, shared_floor),
+        },
         "routes": routes,
     }))
 }
@@ -442,14 +455,30 @@ fn print_ceiling(ceiling: &serde_json::Map<String, Value>) {
     );
     println!("vendor   stream              records  requests  floor  over floor  presigned");
     for (vendor, c) in ceiling {
+        let shared = &c["shared"];
         for (stream, s) in c["streams"].as_object().into_iter().flatten() {
+            // A stream that shares fetches is compared in the shared line.
+            let over = match shared["streams"].as_array() {
+                Some(streams) if streams.iter().any(|n| n == stream) => "shared".to_string(),
+                _ => format!("{:.2}", real(&s["requests_over_floor"])),
+            };
             println!(
-                "{vendor:<8} {stream:<18} {:>8} {:>9} {:>6} {:>11.2} {:>10}",
+                "{vendor:<8} {stream:<18} {:>8} {:>9} {:>6} {over:>11} {:>10}",
                 int(&s["records"]),
                 int(&s["requests"]),
                 int(&s["floor"]),
-                real(&s["requests_over_floor"]),
                 int(&s["presigned"])
+            );
+        }
+        if int(&shared["floor"]) > 0 {
+            println!(
+                "{vendor:<8} {:<18} {:>8} {:>9} {:>6} {:>11.2} {:>10}",
+                "(shared above)",
+                "",
+                int(&shared["requests"]),
+                int(&shared["floor"]),
+                real(&shared["requests_over_floor"]),
+                ""
             );
         }
         println!(

@@ -3,18 +3,21 @@
 //! vendor's API and are not counted on either side.
 
 use anyhow::{Context, Result, bail};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use cxqa_emulator::RunningEmulator;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Per stream, the fewest requests for what `store` holds of `vendor` after one run of every
 /// stream over `window`. `polls` is how many status polls the emulator answers RUNNING before
 /// a Data Extraction job succeeds (a job cannot be seen done before it is).
+/// `emulator` answers for the vendor's data the store cannot show.
 pub fn floors(
     vendor: &str,
     store: &Path,
     window: Window,
     polls: u64,
+    emulator: &RunningEmulator,
 ) -> Result<BTreeMap<String, u64>> {
     let db = Store(
         rusqlite::Connection::open(store)
@@ -22,8 +25,39 @@ pub fn floors(
     );
     match vendor {
         "genesys" => genesys(&db),
-        "cxone" => cxone(&db, window, polls),
+        "cxone" => {
+            // Every segment the analyzed listing names costs its transcript call, a 404 too
+            // (only the call tells that a transcript was purged): the vendor's truth says how
+            // many started in the window.
+            let segments = emulator
+                .truth("cxone", "analyzed_segments")
+                .context("the emulator has no truth of the analyzed segments")?
+                .live
+                .iter()
+                .filter(|s| (window.started..window.ended).contains(&s.modified_at))
+                .count() as u64;
+            cxone(&db, window, polls, segments)
+        }
         other => bail!("the bench has no floor for `{other}`: add one to xtask/src/floor.rs"),
+    }
+}
+
+/// Streams whose requests serve each other: what one of them fetches once per run (forms and
+/// versions, a Data Extraction chunk, the contacts listing) is fetched by whichever asks first,
+/// so their requests are compared with their floors together.
+pub fn shared(vendor: &str) -> &'static [&'static str] {
+    match vendor {
+        // Forms and versions, and the evaluations feedback reads.
+        "genesys" => &["assessment_forms", "assessments", "feedback"],
+        // The QM extraction, and the contacts listing of evaluations, surveys and segments.
+        "cxone" => &[
+            "assessment_forms",
+            "assessments",
+            "feedback",
+            "surveys",
+            "transcripts",
+        ],
+        _ => &[],
     }
 }
 
@@ -40,9 +74,11 @@ pub fn forced_wait_secs(vendor: &str, routes: &BTreeMap<String, u64>, spacing_se
     }
 }
 
-/// The UTC days `[from, to)` a run read.
+/// The window a run read: its instants, and the UTC days `[from, to)` it touches.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -126,11 +162,10 @@ fn genesys(db: &Store) -> Result<BTreeMap<String, u64>> {
     ]))
 }
 
-fn cxone(db: &Store, window: Window, polls: u64) -> Result<BTreeMap<String, u64>> {
+fn cxone(db: &Store, window: Window, polls: u64, segments: u64) -> Result<BTreeMap<String, u64>> {
     let agents = db.count("SELECT COUNT(*) FROM agents")?;
     let contacts = db.count("SELECT COUNT(*) FROM interactions")?;
     let surveys = db.count("SELECT COUNT(*) FROM surveys")?;
-    let transcripts = db.count("SELECT COUNT(*) FROM transcripts")?;
     let days = (window.to - window.from).num_days().max(1) as u64;
     // One Data Extraction job per entity and 14-day chunk: created, then polled until it
     // succeeds; the file comes from a pre-signed link (not counted).
@@ -157,6 +192,6 @@ fn cxone(db: &Store, window: Window, polls: u64) -> Result<BTreeMap<String, u64>
         // The feedback search, 100 a page; the contacts are the listing's.
         ("surveys".into(), pages(surveys, 100)),
         // The analyzed segments listing (100 a page) and each segment's transcript.
-        ("transcripts".into(), pages(transcripts, 100) + transcripts),
+        ("transcripts".into(), pages(segments, 100) + segments),
     ]))
 }

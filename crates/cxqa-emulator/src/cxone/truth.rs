@@ -5,6 +5,9 @@
 use super::*;
 use crate::truth::Facts;
 
+/// The truth of the segments Interaction Analytics lists as analyzed.
+pub(crate) const ANALYZED_SEGMENTS: &str = "analyzed_segments";
+
 pub(crate) fn truth(world: &World, stream: &str, _sees: &dyn Fn(usize) -> bool) -> Option<Facts> {
     let mut facts = Facts::default();
     // Only submitted evaluations reach Data Extraction.
@@ -43,6 +46,13 @@ pub(crate) fn truth(world: &World, stream: &str, _sees: &dyn Fn(usize) -> bool) 
         "interactions" => {
             for c in &world.conversations {
                 facts.live(c.contact_id.to_string(), last_update(c));
+            }
+        }
+        // Not a stream: every segment the analyzed listing holds, at its startTime, those whose
+        // transcript answers 404 too (the bench's floor: only a call can tell which do).
+        ANALYZED_SEGMENTS => {
+            for c in world.conversations.iter().filter(|c| c.analytics.is_some()) {
+                facts.live(c.segment_id.clone(), c.start);
             }
         }
         _ => return None,
