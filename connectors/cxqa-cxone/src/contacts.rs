@@ -25,6 +25,9 @@ pub struct Contacts {
     pub lookback: Duration,
     known: std::sync::Mutex<Known>,
     listed_days: tokio::sync::Mutex<BTreeSet<NaiveDate>>,
+    /// A listing page of 10,000 contacts is about 10 MB of JSON: the interactions stream and
+    /// the lookups take turns, so one page is held at a time.
+    listing_turn: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,6 +273,7 @@ impl Contacts {
             lookback,
             known: Default::default(),
             listed_days: Default::default(),
+            listing_turn: Default::default(),
         }
     }
 
@@ -344,6 +348,7 @@ impl Contacts {
         );
         let mut next = Some(self.listing_url(days, None).await?);
         while let Some(url) = next {
+            let _turn = self.listing_turn.lock().await;
             let Some(listing) = self.api.acd_listing::<Listing>(&url, COMPLETED).await? else {
                 break;
             };
@@ -396,6 +401,7 @@ impl Source<Interaction> for Contacts {
                     Some(url) => url,
                     None => self.first_url(request).await?,
                 };
+                let _turn = self.listing_turn.lock().await;
                 let Some(listing) = self.api.acd_listing::<Listing>(&url, COMPLETED).await? else {
                     return Ok((Page::new(Vec::new()), None));
                 };
