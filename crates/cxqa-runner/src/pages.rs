@@ -22,7 +22,7 @@ pub type EnvelopePages<'a> = BoxStream<'a, Result<Part, RunError>>;
 
 /// Records per part: a vendor's page can hold 10,000 records, and their JSON envelopes all at
 /// once would cost tens of megabytes.
-const RECORDS_PER_PART: usize = 1000;
+pub(crate) const RECORDS_PER_PART: usize = 1000;
 
 /// Up to [`RECORDS_PER_PART`] records of a page. The last part of a page carries its
 /// checkpoint, tombstones, ids and total; the parts before it carry records alone.

@@ -1,12 +1,14 @@
 //! Orchestration: for each requested stream, pull pages and commit each with its checkpoint.
 
 use crate::error::RunError;
-use crate::pages::{EnvelopePages, FinishWith, Part, PiiHandling, envelope_pages};
+use crate::pages::{
+    EnvelopePages, FinishWith, Part, PiiHandling, RECORDS_PER_PART, envelope_pages,
+};
 use crate::pipeline::Pipeline;
 use crate::report::{RunReport, StreamReport, reconciliation};
 use crate::requests::counted_as;
 use chrono::{DateTime, Utc};
-use cxqa_core::model::TombstoneReason;
+use cxqa_core::model::{Tombstone, TombstoneReason};
 use cxqa_core::{ExtractRequest, Page, PriorState, Stream, WindowIds};
 use cxqa_sinks::{Batch, Envelope, Sink, StateKey, StreamState};
 use futures::StreamExt;
@@ -343,6 +345,41 @@ fn prune_known_ids(state: &mut StreamState, from: chrono::NaiveDate) {
         .retain(|key, _| WindowIds::parse_day(key).is_some_and(|day| day >= from));
 }
 
+/// How long read records may wait for others to share their commit.
+const COMMIT_WITHIN: Duration = Duration::from_secs(1);
+
+/// How much JSON read records may hold while they wait (a thousand transcripts are tens of MB).
+const COMMIT_BYTES: usize = 2 << 20;
+
+/// Records, tombstones and whole pages read since the last commit. Pages are committed together
+/// up to a part's worth of records ([`RECORDS_PER_PART`]) or [`COMMIT_BYTES`]: a database writes
+/// each index page a transaction touches once, so a hundred small transactions cost many times
+/// one large one. A record waits at most [`COMMIT_WITHIN`] for the others; a crash loses none of
+/// them, as the checkpoint committed with the records is that of the last whole page among them.
+#[derive(Default)]
+struct Pending {
+    records: Vec<Envelope>,
+    tombstones: Vec<Tombstone>,
+    /// The JSON text the records hold.
+    bytes: usize,
+    /// When what is pending must be committed, if anything is.
+    due: Option<tokio::time::Instant>,
+}
+
+impl Pending {
+    fn add(&mut self, records: Vec<Envelope>, tombstones: Vec<Tombstone>) {
+        self.due
+            .get_or_insert_with(|| tokio::time::Instant::now() + COMMIT_WITHIN);
+        self.bytes += records.iter().map(|r| r.json.len()).sum::<usize>();
+        self.records.extend(records);
+        self.tombstones.extend(tombstones);
+    }
+
+    fn full(&self) -> bool {
+        self.records.len() >= RECORDS_PER_PART || self.bytes >= COMMIT_BYTES
+    }
+}
+
 struct StreamRun<'a, 's> {
     sink: &'a SharedSink<'s>,
     key: &'a StateKey,
@@ -367,8 +404,27 @@ impl StreamRun<'_, '_> {
         let watermark_before = self.state.watermark;
         // The latest change among the records of the page being read, its parts so far.
         let mut page_latest = None;
-        while let Some(part) = pages.next().await {
-            let Part { mut page, last } = part?;
+        let mut pending = Pending::default();
+        loop {
+            let next = match pending.due {
+                None => pages.next().await,
+                Some(due) => match tokio::time::timeout_at(due, pages.next()).await {
+                    Ok(next) => next,
+                    Err(_waited) => {
+                        self.flush(&mut pending).await?;
+                        continue;
+                    }
+                },
+            };
+            let Some(part) = next else { break };
+            let Part { mut page, last } = match part {
+                Ok(part) => part,
+                Err(err) => {
+                    // What was read before the error is kept, with its last whole page's checkpoint.
+                    self.flush(&mut pending).await?;
+                    return Err(err);
+                }
+            };
             page_latest = page
                 .records
                 .iter()
@@ -379,7 +435,10 @@ impl StreamRun<'_, '_> {
             if !last {
                 // The page's checkpoint and ids go with its last part: a crash before it
                 // resumes at the page again, and its records already stored read unchanged.
-                self.commit(page.records, Vec::new()).await?;
+                pending.add(page.records, Vec::new());
+                if pending.full() {
+                    self.flush(&mut pending).await?;
+                }
                 continue;
             }
             if let Some(warning) =
@@ -388,7 +447,6 @@ impl StreamRun<'_, '_> {
                 tracing::warn!(stream = %self.key.stream, "{warning}");
                 self.report.warnings.push(warning);
             }
-            let records = page.records;
             if let Some(max) = page_latest.take() {
                 self.state.watermark = Some(self.state.watermark.map_or(max, |w| w.max(max)));
             }
@@ -403,10 +461,11 @@ impl StreamRun<'_, '_> {
             if page.vendor_total.is_some() {
                 self.report.vendor_total = page.vendor_total;
             }
-            tracing::debug!(stream = %self.key.stream, records = records.len(), "page");
-            self.commit(records, page.tombstones).await?;
-            self.progress
-                .page_committed(self.vendor, self.key.stream, self.report.fetched);
+            tracing::debug!(stream = %self.key.stream, records = page.records.len(), "page");
+            pending.add(page.records, page.tombstones);
+            if pending.full() {
+                self.flush(&mut pending).await?;
+            }
         }
         // Cut short by `max_pages` with pages left: the records not fetched must stay ahead of
         // the high-water mark, or an incremental run would never read them.
@@ -424,29 +483,45 @@ impl StreamRun<'_, '_> {
         // Finished: forget the checkpoint so the next run starts a new extraction.
         self.state.checkpoint = None;
         self.state.window = None;
-        self.commit(Vec::new(), Vec::new()).await
+        let Pending {
+            records,
+            tombstones,
+            ..
+        } = std::mem::take(&mut pending);
+        self.commit(records, tombstones).await
+    }
+
+    /// Commits what is pending with the state after the last whole page read.
+    async fn flush(&mut self, pending: &mut Pending) -> Result<(), RunError> {
+        let Pending {
+            records,
+            tombstones,
+            ..
+        } = std::mem::take(pending);
+        self.commit(records, tombstones).await?;
+        self.progress
+            .page_committed(self.vendor, self.key.stream, self.report.fetched);
+        Ok(())
     }
 
     /// Counts records fetched, per division too.
     fn count(&mut self, records: &[Envelope]) {
         self.report.fetched += records.len() as u64;
-        for division in records
-            .iter()
-            .flat_map(|r| r.record["division_ids"].as_array().into_iter().flatten())
-            .filter_map(|d| d.as_str())
-        {
-            *self
-                .report
-                .divisions
-                .entry(division.to_string())
-                .or_default() += 1;
+        let divisions = &mut self.report.divisions;
+        for division in records.iter().flat_map(|r| &r.fields.division_ids) {
+            match divisions.get_mut(division) {
+                Some(count) => *count += 1,
+                None => {
+                    divisions.insert(division.clone(), 1);
+                }
+            }
         }
     }
 
     async fn commit(
         &mut self,
         records: Vec<Envelope>,
-        tombstones: Vec<cxqa_core::model::Tombstone>,
+        tombstones: Vec<Tombstone>,
     ) -> Result<(), RunError> {
         let stats = self
             .sink
@@ -512,12 +587,11 @@ mod tests {
     use crate::requests::RequestStats;
     use async_trait::async_trait;
     use cxqa_core::connector::{CheckReport, Connector};
-    use cxqa_core::model::Tombstone;
     use cxqa_core::model::{Agent, AgentState, Interaction, Survey};
     use cxqa_core::source::Source;
     use cxqa_core::source::{AgentSource, InteractionSource, PageStream, SurveySource};
     use cxqa_core::{Checkpoint, SourceError, WindowIds, paginate};
-    use cxqa_sinks::{JsonlSink, SinkConfig};
+    use cxqa_sinks::{JsonlSink, SinkConfig, SinkError, WriteStats};
     use std::collections::BTreeSet;
     use std::sync::{Arc, Mutex};
 
@@ -527,6 +601,8 @@ mod tests {
     #[derive(Default)]
     struct FakeVendor {
         fail_after_pages: Mutex<Option<u32>>,
+        /// How long each page takes to arrive.
+        page_delay: Duration,
         requests: Mutex<Vec<ExtractRequest>>,
     }
 
@@ -567,7 +643,9 @@ mod tests {
             paginate(start, request.max_pages, move |page_no| {
                 served += 1;
                 let fail = fail_after.is_some_and(|n| served > n);
+                let delay = self.page_delay;
                 async move {
+                    tokio::time::sleep(delay).await;
                     if fail {
                         return Err(SourceError::Other("vendor went away".into()));
                     }
@@ -673,6 +751,49 @@ mod tests {
         let state = sink.load_state(&key()).await.unwrap();
         assert_eq!(state.checkpoint, None);
         assert_eq!(state.watermark, Some(at(5)));
+    }
+
+    /// A JSON-lines sink that remembers how many records each commit carried.
+    struct CountingCommits(JsonlSink, Vec<usize>);
+
+    #[async_trait]
+    impl Sink for CountingCommits {
+        async fn load_state(&mut self, key: &StateKey) -> Result<StreamState, SinkError> {
+            self.0.load_state(key).await
+        }
+        async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError> {
+            self.1.push(batch.records.len());
+            self.0.commit(batch).await
+        }
+        async fn close(&mut self) -> Result<(), SinkError> {
+            self.0.close().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pages_read_in_quick_succession_share_a_commit_and_slow_ones_do_not_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = CountingCommits(JsonlSink::open(dir.path().into()).await.unwrap(), vec![]);
+        let quick = Arc::new(FakeVendor::default());
+        assert!(
+            run(&pipeline(quick, "[\"agents\"]", false), &mut sink, at(0))
+                .await
+                .succeeded()
+        );
+        assert_eq!(sink.1, [6], "three pages of two records, one commit");
+
+        sink.1.clear();
+        let slow = Arc::new(FakeVendor {
+            page_delay: COMMIT_WITHIN * 2,
+            ..Default::default()
+        });
+        let report = run(&pipeline(slow, "[\"agents\"]", false), &mut sink, at(1)).await;
+        assert!(report.succeeded());
+        assert_eq!(
+            sink.1,
+            [2, 2, 2],
+            "each page committed before the next arrives"
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The typed columns people query, read from a normalized record (the full record is stored too).
 
 use cxqa_core::Stream;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Column names shared by every stream table, in order.
@@ -27,6 +28,89 @@ pub struct Columns {
     pub form_version: Option<String>,
 }
 
+/// What sinks index and runs count, read from a record once, when it is encoded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields {
+    pub columns: Columns,
+    pub extracted_at: Option<String>,
+    pub division_ids: Vec<String>,
+}
+
+impl Fields {
+    /// The fields of a record's JSON text: its members read in one pass, the rest skipped.
+    pub fn read(stream: Stream, json: &str) -> Result<Fields, serde_json::Error> {
+        Ok(serde_json::from_str::<Shape>(json)?.fields(stream))
+    }
+
+    /// The fields of a record held as a value (a row read back); none when it is no object.
+    pub fn of_value(stream: Stream, record: &Value) -> Fields {
+        Shape::deserialize(record)
+            .unwrap_or_default()
+            .fields(stream)
+    }
+}
+
+pub fn columns(stream: Stream, record: &Value) -> Columns {
+    Fields::of_value(stream, record).columns
+}
+
+/// The members of a normalized record the fields come from, each as whatever JSON it holds
+/// (a member of another type than a column reads, a number where text is read, reads as absent).
+/// The rest of the record is skipped, not built.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Shape {
+    interaction_id: Value,
+    agent_id: Value,
+    interaction: Value,
+    agent_ids: Value,
+    modified_at: Value,
+    normalized_score: Value,
+    csat_score: Value,
+    sentiment: Value,
+    form_id: Value,
+    form_version: Value,
+    version: Value,
+    extracted_at: Value,
+    division_ids: Value,
+}
+
+fn owned_text(value: Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+impl Shape {
+    fn fields(self, stream: Stream) -> Fields {
+        let agent_id = owned_text(self.agent_id)
+            .or_else(|| text(&self.interaction, "/agent_id"))
+            .or_else(|| text(&self.agent_ids, "/0"));
+        let division_ids = match self.division_ids {
+            Value::Array(ids) => ids.into_iter().filter_map(owned_text).collect(),
+            _ => Vec::new(),
+        };
+        Fields {
+            columns: Columns {
+                interaction_id: owned_text(self.interaction_id),
+                agent_id,
+                modified_at: owned_text(self.modified_at),
+                normalized_score: self.normalized_score.as_f64(),
+                csat: self.csat_score.as_f64(),
+                sentiment: number(&self.sentiment, "/score"),
+                form_id: owned_text(self.form_id),
+                form_version: owned_text(match stream {
+                    Stream::AssessmentForms => self.version,
+                    _ => self.form_version,
+                }),
+            },
+            extracted_at: owned_text(self.extracted_at),
+            division_ids,
+        }
+    }
+}
+
 fn text(value: &Value, pointer: &str) -> Option<String> {
     value
         .pointer(pointer)
@@ -36,25 +120,6 @@ fn text(value: &Value, pointer: &str) -> Option<String> {
 
 fn number(value: &Value, pointer: &str) -> Option<f64> {
     value.pointer(pointer).and_then(Value::as_f64)
-}
-
-pub fn columns(stream: Stream, record: &Value) -> Columns {
-    let agent_id = text(record, "/agent_id")
-        .or_else(|| text(record, "/interaction/agent_id"))
-        .or_else(|| text(record, "/agent_ids/0"));
-    Columns {
-        interaction_id: text(record, "/interaction_id"),
-        agent_id,
-        modified_at: text(record, "/modified_at"),
-        normalized_score: number(record, "/normalized_score"),
-        csat: number(record, "/csat_score"),
-        sentiment: number(record, "/sentiment/score"),
-        form_id: text(record, "/form_id"),
-        form_version: match stream {
-            Stream::AssessmentForms => text(record, "/version"),
-            _ => text(record, "/form_version"),
-        },
-    }
 }
 
 /// When a record happened: an evaluation's submission (else creation), a survey's completion, an
@@ -119,5 +184,25 @@ mod tests {
                 .as_deref(),
             Some("3")
         );
+    }
+
+    #[test]
+    fn json_text_reads_as_its_value_does_and_mistyped_members_read_as_absent() {
+        let record = json!({
+            "interaction_id": 7, "agent_ids": [1, "a2"], "division_ids": ["d1", null, "d2"],
+            "sentiment": "positive", "normalized_score": 80, "extracted_at": "2026-12-01T00:00:00Z",
+            "utterances": [{"text": "hello", "sentiment": {"score": 1}}],
+        });
+        let fields = Fields::read(Stream::Transcripts, &record.to_string()).unwrap();
+        assert_eq!(fields, Fields::of_value(Stream::Transcripts, &record));
+        assert_eq!(fields.columns.interaction_id, None);
+        assert_eq!(
+            fields.columns.agent_id, None,
+            "the first agent id is no text"
+        );
+        assert_eq!(fields.columns.sentiment, None);
+        assert_eq!(fields.columns.normalized_score, Some(80.0));
+        assert_eq!(fields.division_ids, ["d1", "d2"]);
+        assert_eq!(fields.extracted_at.as_deref(), Some("2026-12-01T00:00:00Z"));
     }
 }

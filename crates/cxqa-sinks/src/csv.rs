@@ -1,7 +1,7 @@
 //! CSV output: `<dir>/<stream>.csv` per stream (typed columns, then the record as JSON),
 //! `<dir>/tombstones.csv`, appended; the state in `<dir>/cxqa-state.json`, replaced atomically.
 
-use crate::columns::{NAMES, columns};
+use crate::columns::NAMES;
 use crate::state_file::{StateFile, append_durably};
 use crate::{Batch, Sink, SinkError, StateKey, StreamState, WriteStats};
 use async_trait::async_trait;
@@ -58,8 +58,8 @@ impl Sink for CsvSink {
             .iter()
             .map(|e| {
                 let mut row = vec![e.vendor.clone(), e.id.clone()];
-                row.extend(columns(batch.key.stream, &e.record).texts());
-                row.push(e.record.to_string());
+                row.extend(e.fields.columns.texts());
+                row.push(e.json.clone());
                 row
             })
             .collect();
@@ -117,12 +117,14 @@ mod tests {
             vendor: "v".into(),
             stream: Stream::Surveys,
         };
-        let envelope = |id: &str| Envelope {
-            stream: Stream::Surveys,
-            vendor: "v".into(),
-            id: id.into(),
-            modified_at: None,
-            record: serde_json::json!({ "id": id, "csat_score": 80.0, "interaction": { "agent_id": "a1" }, "comment": "fine, \"really\"" }),
+        let envelope = |id: &str| {
+            Envelope::of_value(
+                Stream::Surveys,
+                "v",
+                id,
+                None,
+                &serde_json::json!({ "id": id, "csat_score": 80.0, "interaction": { "agent_id": "a1" }, "comment": "fine, \"really\"" }),
+            )
         };
         for id in ["s1", "s2"] {
             let mut sink = CsvSink::open(dir.path().to_path_buf()).await.unwrap();

@@ -19,15 +19,15 @@ impl JsonlSink {
         Ok(JsonlSink { dir, state })
     }
 
-    fn append(
+    /// Appends one line of JSON text per item.
+    fn append<L: AsRef<str>>(
         path: &Path,
-        lines: impl Iterator<Item = serde_json::Value>,
+        lines: impl Iterator<Item = L>,
     ) -> Result<u64, SinkError> {
         let mut buffer = Vec::new();
         let mut count = 0;
         for line in lines {
-            serde_json::to_writer(&mut buffer, &line)
-                .map_err(|e| SinkError::Encode(e.to_string()))?;
+            buffer.extend_from_slice(line.as_ref().as_bytes());
             buffer.push(b'\n');
             count += 1;
         }
@@ -47,13 +47,15 @@ impl Sink for JsonlSink {
 
     async fn commit(&mut self, batch: Batch) -> Result<WriteStats, SinkError> {
         let stream_file = self.dir.join(format!("{}.jsonl", batch.key.stream));
-        let inserted = Self::append(&stream_file, batch.records.into_iter().map(|e| e.record))?;
+        let inserted = Self::append(&stream_file, batch.records.iter().map(|e| &e.json))?;
         let tombstone_file = self.dir.join("tombstones.jsonl");
         let tombstones = batch
             .tombstones
             .iter()
-            .map(|t| serde_json::to_value(t).unwrap_or_default());
-        let tombstoned = Self::append(&tombstone_file, tombstones)?;
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SinkError::Encode(e.to_string()))?;
+        let tombstoned = Self::append(&tombstone_file, tombstones.iter())?;
         // Records are durable before the state that says they were committed.
         self.state.put(&batch.key, batch.state)?;
         Ok(WriteStats {
@@ -83,12 +85,14 @@ mod tests {
             vendor: "v".into(),
             stream: Stream::Agents,
         };
-        let record = |id: &str| Envelope {
-            stream: Stream::Agents,
-            vendor: "v".into(),
-            id: id.into(),
-            modified_at: None,
-            record: serde_json::json!({"id": id}),
+        let record = |id: &str| {
+            Envelope::of_value(
+                Stream::Agents,
+                "v",
+                id,
+                None,
+                &serde_json::json!({"id": id}),
+            )
         };
         let state = StreamState {
             watermark: Some("2026-11-01T00:00:00Z".parse().unwrap()),

@@ -28,6 +28,7 @@ pub use webhook::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use columns::Fields;
 use cxqa_core::model::{Record, Tombstone};
 use cxqa_core::{Checkpoint, Stream, Window};
 use schemars::JsonSchema;
@@ -198,25 +199,52 @@ pub async fn open(
     })
 }
 
-/// A normalized record as sinks store it: its key, version and JSON body.
+/// A normalized record as sinks store it: its key, version, the fields sinks index, and its JSON
+/// text, encoded once straight from the typed record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
     pub stream: Stream,
     pub vendor: String,
     pub id: String,
     pub modified_at: Option<DateTime<Utc>>,
-    pub record: serde_json::Value,
+    pub fields: Fields,
+    pub json: String,
 }
 
 impl Envelope {
     pub fn of<R: Record>(vendor: &str, record: &R) -> Result<Self, SinkError> {
+        let json = serde_json::to_string(record).map_err(|e| SinkError::Encode(e.to_string()))?;
         Ok(Envelope {
             stream: R::STREAM,
             vendor: vendor.to_string(),
             id: record.id().to_string(),
             modified_at: record.modified_at(),
-            record: serde_json::to_value(record).map_err(|e| SinkError::Encode(e.to_string()))?,
+            fields: Fields::read(R::STREAM, &json).map_err(|e| SinkError::Encode(e.to_string()))?,
+            json,
         })
+    }
+
+    /// An envelope of a record given as a JSON value.
+    pub fn of_value(
+        stream: Stream,
+        vendor: &str,
+        id: &str,
+        modified_at: Option<DateTime<Utc>>,
+        record: &serde_json::Value,
+    ) -> Self {
+        Envelope {
+            stream,
+            vendor: vendor.to_string(),
+            id: id.to_string(),
+            modified_at,
+            fields: Fields::of_value(stream, record),
+            json: record.to_string(),
+        }
+    }
+
+    /// The record as a JSON value, for sinks that reshape it.
+    pub fn record(&self) -> Result<serde_json::Value, SinkError> {
+        serde_json::from_str(&self.json).map_err(|e| SinkError::Encode(e.to_string()))
     }
 }
 
@@ -275,9 +303,16 @@ pub type AgentKeys = std::collections::HashMap<String, String>;
 /// Remembers the keys of the agents in `records` (a page of the agents stream): sinks that
 /// cannot look stored agents up answer [`Sink::agent_keys`] with those a run delivered.
 pub fn remember_agent_keys(keys: &mut AgentKeys, records: &[Envelope]) {
+    #[derive(Deserialize)]
+    struct Keyed {
+        agent_key: Option<String>,
+    }
     for envelope in records.iter().filter(|e| e.stream == Stream::Agents) {
-        if let Some(key) = envelope.record["agent_key"].as_str() {
-            keys.insert(envelope.id.clone(), key.to_string());
+        if let Ok(Keyed {
+            agent_key: Some(key),
+        }) = serde_json::from_str(&envelope.json)
+        {
+            keys.insert(envelope.id.clone(), key);
         }
     }
 }

@@ -260,16 +260,14 @@ impl Sink for ParquetSink {
         let inserted = batch.records.len() as u64;
         let tombstoned = batch.tombstones.len() as u64;
         for envelope in batch.records {
+            let record = envelope.record()?;
             // Forms and agents without a change time go by when they were extracted.
-            let extracted = envelope.record["extracted_at"]
-                .as_str()
-                .and_then(|t| t.parse().ok());
-            let date =
-                Self::date(crate::columns::occurred_at(stream, &envelope.record).or(extracted));
+            let extracted = envelope.fields.extracted_at.and_then(|t| t.parse().ok());
+            let date = Self::date(crate::columns::occurred_at(stream, &record).or(extracted));
             let folder = PathBuf::from(format!("stream={stream}"))
                 .join(format!("vendor={}", envelope.vendor))
                 .join(format!("date={date}"));
-            self.buffer.entry(folder).or_default().push(envelope.record);
+            self.buffer.entry(folder).or_default().push(record);
         }
         for tombstone in &batch.tombstones {
             let folder = PathBuf::from("tombstones")
@@ -365,13 +363,15 @@ mod crash_tests {
     fn page(ids: &[&str], checkpoint: &str) -> Batch {
         let records = ids
             .iter()
-            .map(|id| Envelope {
-                stream: Stream::Agents,
-                vendor: "v".into(),
-                id: id.to_string(),
-                modified_at: None,
-                record: serde_json::json!({"vendor": "v", "id": id, "agent_id": id, "state": "active",
-                                           "extracted_at": "2026-11-01T00:00:00Z"}),
+            .map(|id| {
+                Envelope::of_value(
+                    Stream::Agents,
+                    "v",
+                    id,
+                    None,
+                    &serde_json::json!({"vendor": "v", "id": id, "agent_id": id, "state": "active",
+                                        "extracted_at": "2026-11-01T00:00:00Z"}),
+                )
             })
             .collect();
         Batch {

@@ -1,7 +1,6 @@
 //! PostgreSQL with the SQLite store's semantics: a table per stream keyed by (vendor, id), typed
 //! columns, the record as jsonb, state in `cxqa_state`, one transaction per page.
 
-use crate::columns::columns;
 use crate::postgres_tls::{RustlsConnect, client_config, parse_dsn};
 use crate::upsert::{Action, Stored, decide};
 use crate::windows::{WrittenWindows, without_windows};
@@ -214,34 +213,34 @@ impl Sink for PostgresSink {
         for envelope in &batch.records {
             let stored = tx
                 .query_opt(
-                    &format!("SELECT modified_at, record, deleted_at IS NOT NULL FROM {table} WHERE vendor = $1 AND id = $2 FOR UPDATE"),
+                    &format!("SELECT modified_at, CASE WHEN modified_at IS NULL THEN record END, deleted_at IS NOT NULL FROM {table} WHERE vendor = $1 AND id = $2 FOR UPDATE"),
                     &[&envelope.vendor, &envelope.id],
                 )
                 .await
                 .map_err(pg_error)?
                 .map(|row| Stored { modified_at: row.get(0), record: row.get(1), deleted: row.get(2) });
-            let action = decide(stored.as_ref(), envelope.modified_at, &envelope.record);
+            let action = decide(stored.as_ref(), envelope.modified_at, &envelope.json);
             match action {
                 Action::Insert | Action::Update | Action::Revive => {
-                    let c = columns(batch.key.stream, &envelope.record);
+                    let c = &envelope.fields.columns;
                     let extracted: Option<DateTime<Utc>> = envelope
-                        .record
-                        .get("extracted_at")
-                        .and_then(|v| v.as_str())
+                        .fields
+                        .extracted_at
+                        .as_deref()
                         .and_then(|s| s.parse().ok());
                     tx.execute(
                         &format!(
                             "INSERT INTO {table} (vendor, id, interaction_id, agent_id, modified_at, normalized_score, csat,
                                 sentiment, form_id, form_version, deleted_at, deleted_reason, extracted_at, record)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, $11, $12)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, $11, $12::text::jsonb)
                              ON CONFLICT (vendor, id) DO UPDATE SET
                                interaction_id = $3, agent_id = $4, modified_at = $5, normalized_score = $6, csat = $7,
                                sentiment = $8, form_id = $9, form_version = $10, deleted_at = NULL, deleted_reason = NULL,
-                               extracted_at = $11, record = $12"
+                               extracted_at = $11, record = EXCLUDED.record"
                         ),
                         &[
                             &envelope.vendor, &envelope.id, &c.interaction_id, &c.agent_id, &envelope.modified_at,
-                            &c.normalized_score, &c.csat, &c.sentiment, &c.form_id, &c.form_version, &extracted, &envelope.record,
+                            &c.normalized_score, &c.csat, &c.sentiment, &c.form_id, &c.form_version, &extracted, &envelope.json,
                         ],
                     )
                     .await

@@ -2,7 +2,7 @@
 //! columns and the full record as JSON, and the stream state in `cxqa_state`. A page's records,
 //! tombstones and state commit in one transaction.
 
-use crate::columns::{NAMES, columns};
+use crate::columns::NAMES;
 use crate::upsert::{Action, Stored, decide};
 use crate::windows::{WrittenWindows, without_windows};
 use crate::{AgentKeys, Batch, Sink, SinkError, StateKey, StoredVersions, StreamState, WriteStats};
@@ -79,7 +79,8 @@ impl SqliteSink {
         let table = batch.key.stream.as_str();
         // One prepared statement of each kind per page, not one per record.
         let mut select = tx.prepare_cached(&format!(
-            "SELECT modified_at, record, deleted_at IS NOT NULL FROM {table} WHERE vendor = ?1 AND id = ?2"
+            "SELECT modified_at, CASE WHEN modified_at IS NULL THEN record END, deleted_at IS NOT NULL
+             FROM {table} WHERE vendor = ?1 AND id = ?2"
         ))?;
         let mut upsert = tx.prepare_cached(&format!(
             "INSERT INTO {table} (vendor, id, {cols}, deleted_at, deleted_reason, extracted_at, record)
@@ -94,22 +95,16 @@ impl SqliteSink {
             let stored = select
                 .query_row(params![envelope.vendor, envelope.id], |row| {
                     let modified: Option<String> = row.get(0)?;
-                    let record: String = row.get(1)?;
+                    let record: Option<String> = row.get(1)?;
                     Ok(Stored {
                         modified_at: modified.and_then(|m| m.parse::<DateTime<Utc>>().ok()),
-                        record: serde_json::from_str(&record).unwrap_or_default(),
+                        record: record.and_then(|r| serde_json::from_str(&r).ok()),
                         deleted: row.get(2)?,
                     })
                 })
                 .optional()?;
-            let action = decide(stored.as_ref(), envelope.modified_at, &envelope.record);
-            let c = columns(batch.key.stream, &envelope.record);
-            let record = envelope.record.to_string();
-            let extracted = envelope
-                .record
-                .get("extracted_at")
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
+            let action = decide(stored.as_ref(), envelope.modified_at, &envelope.json);
+            let c = &envelope.fields.columns;
             match action {
                 Action::Insert | Action::Update | Action::Revive => {
                     upsert.execute(params![
@@ -123,8 +118,8 @@ impl SqliteSink {
                         c.sentiment,
                         c.form_id,
                         c.form_version,
-                        extracted,
-                        record
+                        envelope.fields.extracted_at,
+                        envelope.json
                     ])?;
                     match action {
                         Action::Insert => stats.inserted += 1,

@@ -21,14 +21,14 @@ fn at(minute: i64) -> DateTime<Utc> {
 
 /// Record `id` at version `minute`.
 fn envelope(id: &str, minute: i64) -> Envelope {
-    Envelope {
-        stream: Stream::Assessments,
-        vendor: "v".into(),
-        id: id.into(),
-        modified_at: Some(at(minute)),
-        record: json!({ "vendor": "v", "id": id, "agent_id": "a1", "normalized_score": minute as f64,
-                        "modified_at": at(minute), "extracted_at": Utc::now() }),
-    }
+    Envelope::of_value(
+        Stream::Assessments,
+        "v",
+        id,
+        Some(at(minute)),
+        &json!({ "vendor": "v", "id": id, "agent_id": "a1", "normalized_score": minute as f64,
+                 "modified_at": at(minute), "extracted_at": Utc::now() }),
+    )
 }
 
 fn batch(records: Vec<Envelope>, tombstones: Vec<Tombstone>, checkpoint: u64) -> Batch {
@@ -48,13 +48,13 @@ fn feedback_of(assessment: &str) -> Batch {
     let id = format!("{assessment}:evaluator");
     Batch {
         key: key(Stream::Feedback),
-        records: vec![Envelope {
-            stream: Stream::Feedback,
-            vendor: "v".into(),
-            id: id.clone(),
-            modified_at: Some(at(1)),
-            record: json!({ "vendor": "v", "id": id, "assessment_id": assessment, "modified_at": at(1) }),
-        }],
+        records: vec![Envelope::of_value(
+            Stream::Feedback,
+            "v",
+            &id,
+            Some(at(1)),
+            &json!({ "vendor": "v", "id": id, "assessment_id": assessment, "modified_at": at(1) }),
+        )],
         tombstones: vec![],
         state: StreamState::default(),
     }

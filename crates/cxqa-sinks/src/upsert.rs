@@ -8,11 +8,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// What a sink holds for a key.
+/// What a sink holds for a key: the record itself only when it has no `modified_at` (the only
+/// case its payload decides).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     pub modified_at: Option<DateTime<Utc>>,
-    pub record: Value,
+    pub record: Option<Value>,
     pub deleted: bool,
 }
 
@@ -41,11 +42,8 @@ pub fn same_payload(a: &Value, b: &Value) -> bool {
     strip(a) == strip(b)
 }
 
-pub fn decide(
-    stored: Option<&Stored>,
-    modified_at: Option<DateTime<Utc>>,
-    record: &Value,
-) -> Action {
+/// What to do with a record arriving (`json`, version `modified_at`) given what is stored.
+pub fn decide(stored: Option<&Stored>, modified_at: Option<DateTime<Utc>>, json: &str) -> Action {
     let Some(stored) = stored else {
         return Action::Insert;
     };
@@ -58,8 +56,13 @@ pub fn decide(
         (Some(_), Some(_)) => Action::Unchanged,
         (Some(_), None) => Action::Stale,
         (None, Some(_)) => Action::Update,
-        (None, None) if same_payload(&stored.record, record) => Action::Unchanged,
-        (None, None) => Action::Update,
+        (None, None) => {
+            let arriving = serde_json::from_str::<Value>(json).ok();
+            match (&stored.record, arriving) {
+                (Some(old), Some(new)) if same_payload(old, &new) => Action::Unchanged,
+                _ => Action::Update,
+            }
+        }
     }
 }
 
@@ -75,7 +78,7 @@ mod tests {
     fn stored(modified: Option<DateTime<Utc>>, record: Value) -> Stored {
         Stored {
             modified_at: modified,
-            record,
+            record: modified.is_none().then_some(record),
             deleted: false,
         }
     }
@@ -84,19 +87,31 @@ mod tests {
     fn newer_replaces_equal_is_a_no_op_older_is_stale() {
         let s = stored(at("2026-11-10T10:00:00Z"), json!({"id": "a", "v": 1}));
         assert_eq!(
-            decide(None, at("2026-11-10T10:00:00Z"), &json!({})),
+            decide(None, at("2026-11-10T10:00:00Z"), &json!({}).to_string()),
             Action::Insert
         );
         assert_eq!(
-            decide(Some(&s), at("2026-11-10T11:00:00Z"), &json!({"v": 2})),
+            decide(
+                Some(&s),
+                at("2026-11-10T11:00:00Z"),
+                &json!({"v": 2}).to_string()
+            ),
             Action::Update
         );
         assert_eq!(
-            decide(Some(&s), at("2026-11-10T10:00:00Z"), &json!({"v": 1})),
+            decide(
+                Some(&s),
+                at("2026-11-10T10:00:00Z"),
+                &json!({"v": 1}).to_string()
+            ),
             Action::Unchanged
         );
         assert_eq!(
-            decide(Some(&s), at("2026-11-10T09:00:00Z"), &json!({"v": 0})),
+            decide(
+                Some(&s),
+                at("2026-11-10T09:00:00Z"),
+                &json!({"v": 0}).to_string()
+            ),
             Action::Stale
         );
     }
@@ -109,7 +124,7 @@ mod tests {
         };
         for version in [None, at("2026-11-10T09:00:00Z"), at("2026-11-10T10:00:00Z")] {
             assert_eq!(
-                decide(Some(&deleted), version, &json!({"id": "a"})),
+                decide(Some(&deleted), version, &json!({"id": "a"}).to_string()),
                 Action::Revive
             );
         }
@@ -122,7 +137,7 @@ mod tests {
             decide(
                 Some(&s),
                 None,
-                &json!({"id": "a", "name": "Ada", "extracted_at": "y"})
+                &json!({"id": "a", "name": "Ada", "extracted_at": "y"}).to_string()
             ),
             Action::Unchanged
         );
@@ -130,7 +145,7 @@ mod tests {
             decide(
                 Some(&s),
                 None,
-                &json!({"id": "a", "name": "Ada B", "extracted_at": "y"})
+                &json!({"id": "a", "name": "Ada B", "extracted_at": "y"}).to_string()
             ),
             Action::Update
         );

@@ -134,11 +134,7 @@ impl WebhookSink {
         records: &[&Envelope],
         tombstones: &[Tombstone],
     ) -> Result<(), SinkError> {
-        let values: Vec<&serde_json::Value> = records.iter().map(|e| &e.record).collect();
-        let body = serde_json::to_vec(
-            &serde_json::json!({ "stream": stream, "records": values, "tombstones": tombstones }),
-        )
-        .map_err(|e| SinkError::Encode(e.to_string()))?;
+        let body = body(stream, records, tombstones)?;
         let timestamp = chrono::Utc::now().timestamp();
         let request = Request::post(&self.url, "{webhook}")
             .header("Content-Type", "application/json")
@@ -187,6 +183,29 @@ impl Sink for WebhookSink {
     async fn close(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
+}
+
+/// A POST's body, `{"records": [...], "stream": "...", "tombstones": [...]}`: the records' JSON
+/// text as encoded, not decoded and encoded again.
+fn body(
+    stream: &str,
+    records: &[&Envelope],
+    tombstones: &[Tombstone],
+) -> Result<Vec<u8>, SinkError> {
+    let encode = |e: serde_json::Error| SinkError::Encode(e.to_string());
+    let mut body = b"{\"records\":[".to_vec();
+    for (i, envelope) in records.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(envelope.json.as_bytes());
+    }
+    body.extend_from_slice(b"],\"stream\":");
+    serde_json::to_writer(&mut body, stream).map_err(encode)?;
+    body.extend_from_slice(b",\"tombstones\":");
+    serde_json::to_writer(&mut body, tombstones).map_err(encode)?;
+    body.push(b'}');
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -239,12 +258,14 @@ mod tests {
                 stream: Stream::Surveys,
             },
             records: (0..n)
-                .map(|i| Envelope {
-                    stream: Stream::Surveys,
-                    vendor: "v".into(),
-                    id: format!("s{i}"),
-                    modified_at: Some(chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(i as i64)),
-                    record: serde_json::json!({ "id": format!("s{i}"), "extracted_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true) }),
+                .map(|i| {
+                    Envelope::of_value(
+                        Stream::Surveys,
+                        "v",
+                        &format!("s{i}"),
+                        Some(chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(i as i64)),
+                        &serde_json::json!({ "id": format!("s{i}"), "extracted_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true) }),
+                    )
                 })
                 .collect(),
             tombstones: vec![],

@@ -95,7 +95,7 @@ impl<D: Dialect> Sink for ProtocolSink<D> {
         }
         cxqa_sinks::remember_agent_keys(&mut self.agent_keys, &batch.records);
         for envelope in batch.records {
-            Self::send(&self.dialect.record(stream, envelope.record))?;
+            Self::send(&self.dialect.record(stream, envelope.record()?))?;
         }
         for tombstone in &batch.tombstones {
             Self::send(&self.dialect.record(stream, deleted(tombstone)))?;
