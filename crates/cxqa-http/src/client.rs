@@ -176,6 +176,30 @@ pub struct Request {
     /// Where a successful body goes instead of memory (large exports); the response then comes
     /// back with an empty body.
     pub body_into: Option<Arc<std::fs::File>>,
+    /// The allocation the body is read into, kept between requests.
+    pub body_buffer: Option<BodyBuffer>,
+}
+
+/// A body allocation kept between requests, for listings whose pages are megabytes each. A
+/// buffer of 10 MB freed after every page makes glibc raise its mmap threshold to 10 MB, after
+/// which freed memory below that size stays with the process; read into the same buffer, a
+/// listing is allocated once.
+#[derive(Debug, Clone, Default)]
+pub struct BodyBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl BodyBuffer {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().expect("body buffer lock"))
+    }
+
+    /// Keeps `body`'s allocation for the next request (the larger one, if one is held).
+    pub fn give_back(&self, mut body: Vec<u8>) {
+        body.clear();
+        let mut held = self.0.lock().expect("body buffer lock");
+        if body.capacity() > held.capacity() {
+            *held = body;
+        }
+    }
 }
 
 impl Request {
@@ -190,6 +214,7 @@ impl Request {
             pass_through: Vec::new(),
             paced: true,
             body_into: None,
+            body_buffer: None,
         }
     }
 
@@ -242,6 +267,13 @@ impl Request {
     /// size costs no memory.
     pub fn body_into(mut self, file: Arc<std::fs::File>) -> Self {
         self.body_into = Some(file);
+        self
+    }
+
+    /// Reads the body into `buffer`'s allocation; the caller gives it back once decoded
+    /// ([`BodyBuffer::give_back`]).
+    pub fn body_buffer(mut self, buffer: BodyBuffer) -> Self {
+        self.body_buffer = Some(buffer);
         self
     }
 }
@@ -579,7 +611,7 @@ impl HttpClient {
                     Some(file) if (200..300).contains(&status) => {
                         save_body(response, file).await.map(|()| Vec::new())
                     }
-                    _ => read_body(response).await,
+                    _ => read_body(response, request.body_buffer.as_ref()).await,
                 };
                 (
                     Some(status),
@@ -658,9 +690,13 @@ impl HttpClient {
 
 /// The whole body, its chunks appended as they arrive: a large listing is held once, not as
 /// its chunks and their concatenation.
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+async fn read_body(
+    mut response: reqwest::Response,
+    buffer: Option<&BodyBuffer>,
+) -> Result<Vec<u8>, String> {
     let expected = response.content_length().unwrap_or(0).min(64 << 20) as usize;
-    let mut body = Vec::with_capacity(expected);
+    let mut body = buffer.map(BodyBuffer::take).unwrap_or_default();
+    body.reserve(expected);
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_detail(&e))? {
         body.extend_from_slice(&chunk);
     }

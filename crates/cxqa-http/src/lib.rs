@@ -21,9 +21,9 @@ mod token;
 mod tests;
 
 pub use client::{
-    Auth, BearerTokens, Body, GenericErrors, HttpClient, HttpSettings, Request, Response,
-    VendorErrorInfo, VendorErrors, decode_json, default_action, default_max_retry_elapsed,
-    default_outage_after,
+    Auth, BearerTokens, Body, BodyBuffer, GenericErrors, HttpClient, HttpSettings, Request,
+    Response, VendorErrorInfo, VendorErrors, decode_json, default_action,
+    default_max_retry_elapsed, default_outage_after,
 };
 pub use fetch_once::FetchOnce;
 pub use pacing::Pacer;

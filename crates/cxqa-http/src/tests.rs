@@ -519,3 +519,31 @@ fn secret_form_values_are_redacted_in_debug() {
         assert_eq!(fields[0].1.expose_secret(), SECRET);
     }
 }
+
+#[tokio::test]
+async fn bodies_read_into_a_kept_buffer_reuse_its_allocation() {
+    let server = MockServer::start().await;
+    let page = vec![b'x'; 64 << 10];
+    Mock::given(path("/page"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(page.clone()))
+        .mount(&server)
+        .await;
+    let (http, _) = client(&fast_settings());
+    let buffer = BodyBuffer::default();
+    let request = get(&server, "/page").body_buffer(buffer.clone());
+    let mut allocations = Vec::new();
+    for _ in 0..3 {
+        let response = http.send(&request, &Auth::None).await.unwrap();
+        assert_eq!(response.body, page);
+        allocations.push(response.body.as_ptr());
+        buffer.give_back(response.body);
+    }
+    assert!(allocations.iter().all(|a| *a == allocations[0]));
+    buffer.give_back(Vec::with_capacity(16));
+    let response = http.send(&request, &Auth::None).await.unwrap();
+    assert_eq!(
+        response.body.as_ptr(),
+        allocations[0],
+        "the larger buffer is kept"
+    );
+}
