@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use cxqa_core::SourceError;
 use cxqa_http::{
-    Auth, BearerTokens, HeaderMap, HttpClient, Request, Token, TokenCache, TokenSource,
+    Auth, BearerTokens, BodyBuffer, HeaderMap, HttpClient, Request, Token, TokenCache, TokenSource,
     VendorErrorInfo, VendorErrors, default_action,
 };
 use secrecy::SecretString;
@@ -130,6 +130,8 @@ pub struct CxoneApi {
     tenant: Arc<Mutex<Tenant>>,
     allow_insecure_http: bool,
     pub api_version: String,
+    /// Listing pages (10,000 contacts, ~10 MB) are read into one allocation, page after page.
+    listing_body: BodyBuffer,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +169,7 @@ impl CxoneApi {
             tenant,
             allow_insecure_http: config.allow_insecure_http,
             api_version: config.api_version.clone(),
+            listing_body: BodyBuffer::default(),
         }
     }
 
@@ -311,14 +314,18 @@ impl CxoneApi {
         // A body that does not decode is retried like a 5xx.
         self.http
             .send_with(
-                &Request::get(url, template).pass_through(&[204]),
+                &Request::get(url, template)
+                    .pass_through(&[204])
+                    .body_buffer(self.listing_body.clone()),
                 &self.auth,
                 |response| {
-                    if response.status == 204 || response.body.is_empty() {
+                    let decoded = if response.status == 204 || response.body.is_empty() {
                         Ok(None)
                     } else {
                         response.json().map(Some)
-                    }
+                    };
+                    self.listing_body.give_back(response.body);
+                    decoded
                 },
             )
             .await

@@ -7,6 +7,7 @@
 use crate::api::{CxoneApi, NextLink, next_link};
 use crate::scope::Scope;
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use cxqa_core::chunked::Chunked;
 use cxqa_core::model::{Direction, Interaction, InteractionContext, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
 use cxqa_core::timestamp::parse_lenient;
@@ -34,7 +35,7 @@ pub struct Contacts {
 #[serde(rename_all = "camelCase")]
 struct Listing {
     #[serde(default)]
-    completed_contacts: Vec<Contact>,
+    completed_contacts: Chunked<Contact>,
     total_records: Option<u64>,
     #[serde(rename = "_links")]
     links: Option<Links>,
@@ -347,6 +348,7 @@ impl Contacts {
                 .and_utc(),
         );
         let mut next = Some(self.listing_url(days, None).await?);
+        let mut first_page = true;
         while let Some(url) = next {
             let _turn = self.listing_turn.lock().await;
             let Some(listing) = self.api.acd_listing::<Listing>(&url, COMPLETED).await? else {
@@ -354,6 +356,14 @@ impl Contacts {
             };
             let returned = listing.completed_contacts.len();
             let mut known = self.known.lock().expect("contacts");
+            if first_page {
+                // Sized for the whole listing at once: a map growing by doubling holds its old
+                // and new table together, at 100,000 contacts a peak of the run.
+                known
+                    .numbered
+                    .reserve(listing.total_records.unwrap_or(0) as usize);
+                first_page = false;
+            }
             for contact in listing.completed_contacts {
                 if let Some(id) = id_text(&contact.contact_id) {
                     known.remember(id, Some(&contact));
@@ -406,27 +416,27 @@ impl Source<Interaction> for Contacts {
                     return Ok((Page::new(Vec::new()), None));
                 };
                 let f = &request.filters;
-                let records: Vec<Interaction> = listing
-                    .completed_contacts
-                    .iter()
-                    .filter_map(|c| c.interaction())
-                    .filter(|i| {
-                        f.agents.is_empty() || i.agent_ids.iter().any(|a| f.agents.contains(a))
-                    })
-                    .filter(|i| {
-                        f.queues.is_empty() || i.queue_ids.iter().any(|q| f.queues.contains(q))
-                    })
-                    .filter(|i| {
-                        f.divisions.is_empty()
-                            || i.division_ids.iter().any(|d| f.divisions.contains(d))
-                    })
-                    .collect();
-                let top = request.page_size.unwrap_or(self.page_size);
-                let next = next_link(
-                    listing.links.and_then(|l| l.next),
-                    listing.completed_contacts.len(),
-                    top,
+                let returned = listing.completed_contacts.len();
+                // Sized once: collected through filters, the Vec would grow by doubling.
+                let mut records = Vec::with_capacity(returned);
+                records.extend(
+                    listing
+                        .completed_contacts
+                        .into_iter()
+                        .filter_map(|c| c.interaction())
+                        .filter(|i| {
+                            f.agents.is_empty() || i.agent_ids.iter().any(|a| f.agents.contains(a))
+                        })
+                        .filter(|i| {
+                            f.queues.is_empty() || i.queue_ids.iter().any(|q| f.queues.contains(q))
+                        })
+                        .filter(|i| {
+                            f.divisions.is_empty()
+                                || i.division_ids.iter().any(|d| f.divisions.contains(d))
+                        }),
                 );
+                let top = request.page_size.unwrap_or(self.page_size);
+                let next = next_link(listing.links.and_then(|l| l.next), returned, top);
                 let mut page = Page::new(records);
                 page.vendor_total = listing.total_records;
                 if let Some(next) = &next {

@@ -30,6 +30,7 @@ macro_rules! with_stream_table {
     };
 }
 
+pub mod chunked;
 pub mod config;
 pub mod connector;
 pub mod duration;
