@@ -118,6 +118,9 @@ pub fn normalize_header(header: &str) -> String {
 pub struct CsvFile {
     file: Arc<File>,
     columns: Arc<HashMap<String, usize>>,
+    /// The reader of byte ranges, built once: building a CSV reader (its DFA) per range read
+    /// cost more than reading the rows.
+    ranges: std::sync::Mutex<csv::Reader<std::io::Cursor<Vec<u8>>>>,
 }
 
 impl CsvFile {
@@ -142,9 +145,14 @@ impl CsvFile {
                 headers.len()
             ));
         }
+        let ranges = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(std::io::Cursor::new(Vec::new()));
         Ok(CsvFile {
             file,
             columns: columns(headers),
+            ranges: std::sync::Mutex::new(ranges),
         })
     }
 
@@ -182,19 +190,20 @@ impl CsvFile {
 
     /// The rows in `range` (a range [`Self::scan`] gave, or adjacent ones joined).
     pub fn read(&self, range: Range<u64>) -> Result<Vec<Row>, String> {
-        let mut bytes = vec![0; (range.end - range.start) as usize];
-        read_at(&self.file, &mut bytes, range.start).map_err(local)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(bytes.as_slice());
+        let mut reader = self.ranges.lock().expect("csv range reader lock");
+        let bytes = reader.get_mut().get_mut();
+        bytes.resize((range.end - range.start) as usize, 0);
+        read_at(&self.file, bytes, range.start).map_err(local)?;
+        let unreadable = |e: csv::Error| format!("unreadable CSV row: {e}");
         reader
-            .records()
-            .map(|record| {
-                let record = record.map_err(|e| format!("unreadable CSV row: {e}"))?;
-                Ok(self.row(&record, &self.columns))
-            })
-            .collect()
+            .seek_raw(std::io::SeekFrom::Start(0), csv::Position::new())
+            .map_err(unreadable)?;
+        let mut rows = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).map_err(unreadable)? {
+            rows.push(self.row(&record, &self.columns));
+        }
+        Ok(rows)
     }
 
     fn row(&self, record: &csv::StringRecord, columns: &Arc<HashMap<String, usize>>) -> Row {
