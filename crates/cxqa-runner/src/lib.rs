@@ -14,6 +14,8 @@ pub mod report;
 pub mod requests;
 pub mod run;
 pub mod schema;
+#[cfg(test)]
+mod test_records;
 
 pub use error::{FailureKind, RunError};
 pub use pipeline::{Pipeline, PipelineError};

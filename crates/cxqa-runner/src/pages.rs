@@ -230,24 +230,10 @@ impl Finisher for Finishing<'_> {
 mod tests {
     use super::*;
     use cxqa_core::Checkpoint;
-    use cxqa_core::model::{Agent, AgentState, Tombstone, TombstoneReason};
+    use cxqa_core::model::{Agent, Tombstone, TombstoneReason};
 
     fn agent(n: usize) -> Agent {
-        Agent {
-            vendor: String::new(),
-            id: format!("a{n}"),
-            agent_id: format!("a{n}"),
-            name: None,
-            email: None,
-            username: None,
-            state: AgentState::Active,
-            division_id: None,
-            team_id: None,
-            team_name: None,
-            modified_at: None,
-            agent_key: None,
-            extracted_at: cxqa_core::model::UNSTAMPED,
-        }
+        crate::test_records::agent(&format!("a{n}"), None)
     }
 
     #[test]

@@ -587,7 +587,7 @@ mod tests {
     use crate::requests::RequestStats;
     use async_trait::async_trait;
     use cxqa_core::connector::{CheckReport, Connector};
-    use cxqa_core::model::{Agent, AgentState, Interaction, Survey};
+    use cxqa_core::model::{Agent, Interaction, Survey};
     use cxqa_core::source::Source;
     use cxqa_core::source::{AgentSource, InteractionSource, PageStream, SurveySource};
     use cxqa_core::{Checkpoint, SourceError, WindowIds, paginate};
@@ -612,21 +612,7 @@ mod tests {
 
     /// An active agent `id`, last modified `at`.
     fn agent(id: &str, modified: DateTime<Utc>) -> Agent {
-        Agent {
-            vendor: "fake".into(),
-            id: id.into(),
-            agent_id: id.into(),
-            name: None,
-            email: None,
-            username: None,
-            state: AgentState::Active,
-            division_id: None,
-            team_id: None,
-            team_name: None,
-            modified_at: Some(modified),
-            agent_key: None,
-            extracted_at: at(59),
-        }
+        crate::test_records::agent(id, Some(modified))
     }
 
     impl Source<Agent> for FakeVendor {
