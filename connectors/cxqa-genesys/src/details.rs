@@ -61,8 +61,25 @@ pub struct Segment {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Metric {
-    pub name: String,
+    pub name: MetricName,
     pub value: Option<f64>,
+}
+
+/// The session metrics interactions are made of; the others are read as `Other`, not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum MetricName {
+    #[serde(rename = "tHandle")]
+    Handle,
+    #[serde(rename = "tTalk")]
+    Talk,
+    #[serde(rename = "tHeld")]
+    Held,
+    #[serde(rename = "tAcw")]
+    Acw,
+    #[serde(rename = "tAcd")]
+    Acd,
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Clone, Deserialize)]

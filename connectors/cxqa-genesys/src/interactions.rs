@@ -1,7 +1,7 @@
 //! `interactions`: conversation details mapped to the normalized Interaction.
 
 use crate::api::GenesysApi;
-use crate::details::{Conversation, DetailsSettings, Focus, conversation_pages};
+use crate::details::{Conversation, DetailsSettings, Focus, MetricName, conversation_pages};
 use cxqa_core::ExtractRequest;
 use cxqa_core::model::{Direction, Interaction, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
@@ -43,15 +43,14 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
 }
 
 pub(crate) fn to_interaction(c: &Conversation) -> Interaction {
-    let agent_metric = |name: &str| -> Option<u64> {
-        let values: Vec<f64> = c
-            .agents()
+    let agent_metric = |name: MetricName| -> Option<u64> {
+        c.agents()
             .flat_map(|p| &p.sessions)
             .flat_map(|s| &s.metrics)
             .filter(|m| m.name == name)
             .filter_map(|m| m.value)
-            .collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>().max(0.0) as u64)
+            .reduce(|a, b| a + b)
+            .map(|total| total.max(0.0) as u64)
     };
     let queue_ms = c
         .participants
@@ -59,7 +58,7 @@ pub(crate) fn to_interaction(c: &Conversation) -> Interaction {
         .filter(|p| p.purpose.as_deref() == Some("acd"))
         .flat_map(|p| &p.sessions)
         .flat_map(|s| &s.metrics)
-        .filter(|m| m.name == "tAcd")
+        .filter(|m| m.name == MetricName::Acd)
         .filter_map(|m| m.value)
         .reduce(|a, b| a + b)
         .map(|v| v.max(0.0) as u64);
@@ -83,10 +82,10 @@ pub(crate) fn to_interaction(c: &Conversation) -> Interaction {
                 .collect(),
         ),
         metrics: InteractionMetrics {
-            handle_ms: agent_metric("tHandle"),
-            talk_ms: agent_metric("tTalk"),
-            hold_ms: agent_metric("tHeld"),
-            acw_ms: agent_metric("tAcw"),
+            handle_ms: agent_metric(MetricName::Handle),
+            talk_ms: agent_metric(MetricName::Talk),
+            hold_ms: agent_metric(MetricName::Held),
+            acw_ms: agent_metric(MetricName::Acw),
             queue_ms,
         },
         assessment_ids: c

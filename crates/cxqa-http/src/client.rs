@@ -318,7 +318,8 @@ impl Response {
 /// path, or the line and column of broken JSON), never the values around it.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     // Tracking the path costs on every body; only a body that fails is decoded again with it.
-    if let Ok(value) = serde_json::from_slice(body) {
+    // Text checked as UTF-8 once is not checked again string by string.
+    if let Ok(Ok(value)) = std::str::from_utf8(body).map(serde_json::from_str::<T>) {
         return Ok(value);
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -566,10 +567,10 @@ impl HttpClient {
         waited: Duration,
         decode: &impl Fn(Response) -> Result<T, String>,
     ) -> Attempt<T> {
-        let mut builder = self
-            .inner
-            .request(request.method.clone(), &request.url)
-            .query(&request.query);
+        let mut builder = self.inner.request(request.method.clone(), &request.url);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
         for (key, value) in &request.headers {
             builder = builder.header(key, value);
         }
@@ -604,9 +605,9 @@ impl HttpClient {
         let sent = builder.send().await;
         let (status, result) = match sent {
             Err(err) => (None, Err(transport_detail(&err))),
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status().as_u16();
-                let headers = response.headers().clone();
+                let headers = std::mem::take(response.headers_mut());
                 let body = match &request.body_into {
                     Some(file) if (200..300).contains(&status) => {
                         save_body(response, file).await.map(|()| Vec::new())

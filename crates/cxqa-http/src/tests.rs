@@ -266,6 +266,20 @@ fn decode_errors_name_the_field_and_never_the_value() {
     assert!(crate::decode_json::<Outer>(br#"{"answers": []} trailing"#).is_err());
 }
 
+/// Bodies are checked as UTF-8 once; one that is not is refused with where, not decoded.
+#[test]
+fn bodies_that_are_not_utf8_are_refused_with_where() {
+    #[derive(Debug, serde::Deserialize)]
+    struct Named {
+        name: String,
+    }
+    let named = crate::decode_json::<Named>("{\"name\": \"Zoë\"}".as_bytes()).unwrap();
+    assert_eq!(named.name, "Zoë");
+    let err = crate::decode_json::<Named>(b"{\"name\": \"Zo\xff\"}").unwrap_err();
+    assert!(err.starts_with("invalid JSON"), "{err}");
+    assert!(err.contains("column"), "{err}");
+}
+
 #[tokio::test]
 async fn bad_request_is_not_retried() {
     let server = MockServer::start().await;

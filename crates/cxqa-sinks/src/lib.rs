@@ -213,7 +213,10 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn of<R: Record>(vendor: &str, record: &R) -> Result<Self, SinkError> {
-        let json = serde_json::to_string(record).map_err(|e| SinkError::Encode(e.to_string()))?;
+        // Most records are under a kilobyte: sized once, the text is not regrown from empty.
+        let mut bytes = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut bytes, record).map_err(|e| SinkError::Encode(e.to_string()))?;
+        let json = String::from_utf8(bytes).map_err(|e| SinkError::Encode(e.to_string()))?;
         Ok(Envelope {
             stream: R::STREAM,
             vendor: vendor.to_string(),
