@@ -213,9 +213,11 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn of<R: Record>(vendor: &str, record: &R) -> Result<Self, SinkError> {
-        // Most records are under a kilobyte: sized once, the text is not regrown from empty.
+        // Most records are under a kilobyte: sized once, the text is not regrown from empty,
+        // then trimmed (in place) so that records waiting for a commit hold no slack.
         let mut bytes = Vec::with_capacity(1024);
         serde_json::to_writer(&mut bytes, record).map_err(|e| SinkError::Encode(e.to_string()))?;
+        bytes.shrink_to_fit();
         let json = String::from_utf8(bytes).map_err(|e| SinkError::Encode(e.to_string()))?;
         Ok(Envelope {
             stream: R::STREAM,
