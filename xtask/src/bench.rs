@@ -5,7 +5,7 @@
 //!   ceiling, and how many requests it makes against the fewest the API allows (the floor).
 //! - `cpu`: the release `cxqa` binary as its own process against the emulator with no rate limit
 //!   and no latency at `--scale large`; its user + system CPU from the OS (`wait4`), the median
-//!   of three runs.
+//!   of five runs (every run's CPU is written beside it).
 //! - `memory`: the peak RSS of that process while it writes all streams of `--scale xlarge`
 //!   into SQLite: about 60,000 records (two days) and over 200,000 (seven days).
 //!
@@ -332,12 +332,13 @@ fn measure(binary: &Path, text: &str, dir: &Path) -> Result<Usage> {
     })
 }
 
-/// Runs of each CPU measurement; the median is reported (one run on this machine varies by a
-/// fifth either way).
-const CPU_RUNS: usize = 3;
+/// Runs of each CPU measurement; the median is reported, with every run's CPU beside it (one
+/// run on this machine varies by a fifth either way, and whole bench runs by a sixth).
+const CPU_RUNS: usize = 5;
 
-/// [`measure`] run [`CPU_RUNS`] times on a fresh store each time; the run of median CPU.
-fn median_of_runs(binary: &Path, text: &str, dir: &Path) -> Result<Usage> {
+/// [`measure`] run [`CPU_RUNS`] times on a fresh store each time: the run of median CPU, and
+/// every run's CPU seconds, least first.
+fn median_of_runs(binary: &Path, text: &str, dir: &Path) -> Result<(Usage, Vec<f64>)> {
     let mut runs = Vec::new();
     for _ in 0..CPU_RUNS {
         for file in ["bench.sqlite", "bench.sqlite-wal", "bench.sqlite-shm"] {
@@ -346,7 +347,8 @@ fn median_of_runs(binary: &Path, text: &str, dir: &Path) -> Result<Usage> {
         runs.push(measure(binary, text, dir)?);
     }
     runs.sort_by(|a, b| a.cpu_seconds.total_cmp(&b.cpu_seconds));
-    Ok(runs.swap_remove(CPU_RUNS / 2))
+    let all = runs.iter().map(|run| run.cpu_seconds).collect();
+    Ok((runs.swap_remove(CPU_RUNS / 2), all))
 }
 
 /// Runs its arguments as its one child and prints the child's user + system CPU and peak RSS
@@ -406,8 +408,9 @@ async fn cpu_of(
             &dir.path().join("bench.sqlite"),
         )?;
         let binary = binary.to_path_buf();
-        let usage = tokio::task::spawn_blocking(move || median_of_runs(&binary, &text, dir.path()))
-            .await??;
+        let (usage, runs) =
+            tokio::task::spawn_blocking(move || median_of_runs(&binary, &text, dir.path()))
+                .await??;
         if label == "interactions" {
             out.insert(
                 "interactions_per_cpu_second".into(),
@@ -415,6 +418,7 @@ async fn cpu_of(
             );
             out.insert("interactions".into(), json!(usage.interactions));
             out.insert("interactions_cpu_seconds".into(), json!(usage.cpu_seconds));
+            out.insert("interactions_cpu_seconds_runs".into(), json!(runs));
         } else {
             out.insert(
                 "records_per_cpu_second".into(),
@@ -422,6 +426,7 @@ async fn cpu_of(
             );
             out.insert("records".into(), json!(usage.records));
             out.insert("cpu_seconds".into(), json!(usage.cpu_seconds));
+            out.insert("cpu_seconds_runs".into(), json!(runs));
             out.insert("seconds".into(), json!(usage.seconds));
         }
     }
@@ -536,6 +541,24 @@ fn print_cpu(cpu: &serde_json::Map<String, Value>) {
             real(&c["seconds"])
         );
     }
+    println!("the median of {CPU_RUNS} runs; every run's CPU seconds, least first:");
+    for (vendor, c) in cpu {
+        println!(
+            "{vendor:<8} interactions {}; all streams {}",
+            runs_text(&c["interactions_cpu_seconds_runs"]),
+            runs_text(&c["cpu_seconds_runs"])
+        );
+    }
+}
+
+fn runs_text(runs: &Value) -> String {
+    let seconds: Vec<String> = runs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|run| format!("{:.2}", real(run)))
+        .collect();
+    seconds.join(" ")
 }
 
 fn print_memory(memory: &serde_json::Map<String, Value>) {
