@@ -1,7 +1,9 @@
 //! `interactions`: conversation details mapped to the normalized Interaction.
 
 use crate::api::GenesysApi;
-use crate::details::{Conversation, DetailsSettings, Focus, MetricName, conversation_pages};
+use crate::details::{
+    Conversation, DetailsSettings, Focus, MetricName, Participant, conversation_pages,
+};
 use cxqa_core::ExtractRequest;
 use cxqa_core::model::{Direction, Interaction, InteractionMetrics};
 use cxqa_core::source::{PageStream, Source};
@@ -42,26 +44,29 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
-pub(crate) fn to_interaction(c: &Conversation) -> Interaction {
-    let agent_metric = |name: MetricName| -> Option<u64> {
-        c.agents()
-            .flat_map(|p| &p.sessions)
-            .flat_map(|s| &s.metrics)
-            .filter(|m| m.name == name)
-            .filter_map(|m| m.value)
-            .reduce(|a, b| a + b)
-            .map(|total| total.max(0.0) as u64)
-    };
-    let queue_ms = c
-        .participants
-        .iter()
-        .filter(|p| p.purpose.as_deref() == Some("acd"))
+/// The sum of one metric over the participants' sessions, in whole milliseconds; None when no
+/// session reports it.
+fn total_ms<'a>(
+    participants: impl Iterator<Item = &'a Participant>,
+    name: MetricName,
+) -> Option<u64> {
+    participants
         .flat_map(|p| &p.sessions)
         .flat_map(|s| &s.metrics)
-        .filter(|m| m.name == MetricName::Acd)
+        .filter(|m| m.name == name)
         .filter_map(|m| m.value)
         .reduce(|a, b| a + b)
-        .map(|v| v.max(0.0) as u64);
+        .map(|total| total.max(0.0) as u64)
+}
+
+pub(crate) fn to_interaction(c: &Conversation) -> Interaction {
+    let agent_metric = |name: MetricName| total_ms(c.agents(), name);
+    let queue_ms = total_ms(
+        c.participants
+            .iter()
+            .filter(|p| p.purpose.as_deref() == Some("acd")),
+        MetricName::Acd,
+    );
     Interaction {
         vendor: crate::VENDOR.into(),
         id: c.conversation_id.clone(),
