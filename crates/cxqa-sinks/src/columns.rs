@@ -2,7 +2,10 @@
 
 use cxqa_core::Stream;
 use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::marker::PhantomData;
 
 /// Column names shared by every stream table, in order.
 pub const NAMES: [&str; 8] = [
@@ -54,79 +57,196 @@ pub fn columns(stream: Stream, record: &Value) -> Columns {
     Fields::of_value(stream, record).columns
 }
 
-/// The members of a normalized record the fields come from, each as whatever JSON it holds
-/// (a member of another type than a column reads, a number where text is read, reads as absent).
-/// The rest of the record is skipped, not built.
+/// The members of a normalized record the fields come from, each read as the type its column
+/// needs (a member of another type, a number where text is read, reads as absent). The rest of
+/// the record is skipped, not built.
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct Shape {
-    interaction_id: Value,
-    agent_id: Value,
-    interaction: Value,
-    agent_ids: Value,
-    modified_at: Value,
-    normalized_score: Value,
-    csat_score: Value,
-    sentiment: Value,
-    form_id: Value,
-    form_version: Value,
-    version: Value,
-    extracted_at: Value,
-    division_ids: Value,
+    interaction_id: Text,
+    agent_id: Text,
+    interaction: Object<InteractionRef>,
+    agent_ids: List,
+    modified_at: Text,
+    normalized_score: Number,
+    csat_score: Number,
+    sentiment: Object<SentimentRef>,
+    form_id: Text,
+    form_version: Text,
+    version: Text,
+    extracted_at: Text,
+    division_ids: List,
 }
 
-fn owned_text(value: Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text),
-        _ => None,
-    }
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct InteractionRef {
+    agent_id: Text,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SentimentRef {
+    score: Number,
 }
 
 impl Shape {
     fn fields(self, stream: Stream) -> Fields {
-        let agent_id = owned_text(self.agent_id)
-            .or_else(|| text(&self.interaction, "/agent_id"))
-            .or_else(|| text(&self.agent_ids, "/0"));
-        let division_ids = match self.division_ids {
-            Value::Array(ids) => ids.into_iter().filter_map(owned_text).collect(),
-            _ => Vec::new(),
-        };
+        let agent_id = self
+            .agent_id
+            .0
+            .or(self.interaction.0.agent_id.0)
+            .or_else(|| self.agent_ids.0.into_iter().next().flatten());
         Fields {
             columns: Columns {
-                interaction_id: owned_text(self.interaction_id),
+                interaction_id: self.interaction_id.0,
                 agent_id,
-                modified_at: owned_text(self.modified_at),
-                normalized_score: self.normalized_score.as_f64(),
-                csat: self.csat_score.as_f64(),
-                sentiment: number(&self.sentiment, "/score"),
-                form_id: owned_text(self.form_id),
-                form_version: owned_text(match stream {
-                    Stream::AssessmentForms => self.version,
-                    _ => self.form_version,
-                }),
+                modified_at: self.modified_at.0,
+                normalized_score: self.normalized_score.0,
+                csat: self.csat_score.0,
+                sentiment: self.sentiment.0.score.0,
+                form_id: self.form_id.0,
+                form_version: match stream {
+                    Stream::AssessmentForms => self.version.0,
+                    _ => self.form_version.0,
+                },
             },
-            extracted_at: owned_text(self.extracted_at),
-            division_ids,
+            extracted_at: self.extracted_at.0,
+            division_ids: self.division_ids.0.into_iter().flatten().collect(),
         }
     }
 }
 
-fn text(value: &Value, pointer: &str) -> Option<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_string)
+/// A member read as text; any other JSON is skipped.
+#[derive(Default)]
+struct Text(Option<String>);
+
+/// A member read as a number; any other JSON is skipped.
+#[derive(Default)]
+struct Number(Option<f64>);
+
+/// A member read as a list of texts (an item of another type is None); any other JSON is skipped.
+#[derive(Default)]
+struct List(Vec<Option<String>>);
+
+/// A member read as an object of the members `T` names; any other JSON is skipped.
+#[derive(Default)]
+struct Object<T>(T);
+
+/// What a lenient member makes of each kind of JSON: nothing, unless it says otherwise.
+trait Lenient: Default {
+    const EXPECTS: &'static str;
+    fn text(text: &str) -> Self {
+        let _ = text;
+        Self::default()
+    }
+    fn number(number: f64) -> Self {
+        let _ = number;
+        Self::default()
+    }
+    fn list<'de, A: SeqAccess<'de>>(mut items: A) -> Result<Self, A::Error> {
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
+    fn object<'de, A: MapAccess<'de>>(mut members: A) -> Result<Self, A::Error> {
+        while members.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
 }
 
-fn number(value: &Value, pointer: &str) -> Option<f64> {
-    value.pointer(pointer).and_then(Value::as_f64)
+impl Lenient for Text {
+    const EXPECTS: &'static str = "text";
+    fn text(text: &str) -> Self {
+        Text(Some(text.to_string()))
+    }
+}
+
+impl Lenient for Number {
+    const EXPECTS: &'static str = "a number";
+    fn number(number: f64) -> Self {
+        Number(Some(number))
+    }
+}
+
+impl Lenient for List {
+    const EXPECTS: &'static str = "a list of texts";
+    fn list<'de, A: SeqAccess<'de>>(mut items: A) -> Result<Self, A::Error> {
+        let mut texts = Vec::new();
+        while let Some(Text(text)) = items.next_element()? {
+            texts.push(text);
+        }
+        Ok(List(texts))
+    }
+}
+
+impl<T: DeserializeOwned + Default> Lenient for Object<T> {
+    const EXPECTS: &'static str = "an object";
+    fn object<'de, A: MapAccess<'de>>(members: A) -> Result<Self, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(members)).map(Object)
+    }
+}
+
+struct LenientVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(T::EXPECTS)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::text(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<T, E> {
+        Ok(T::number(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<T, E> {
+        Ok(T::number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<T, E> {
+        Ok(T::number(v as f64))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<T, A::Error> {
+        T::list(items)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<T, A::Error> {
+        T::object(members)
+    }
+}
+
+macro_rules! deserialize_leniently {
+    ($($ty:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(LenientVisitor(PhantomData))
+            }
+        }
+    )*};
+}
+deserialize_leniently!(Text, Number, List);
+
+impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LenientVisitor(PhantomData))
+    }
 }
 
 /// When a record happened: an evaluation's submission (else creation), a survey's completion, an
 /// interaction's or transcript's start, else its last change. Reports bucket by it, the Parquet
 /// sink partitions by its date.
 pub fn occurred_at(stream: Stream, record: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
-    let time = |pointer: &str| text(record, pointer).and_then(|t| t.parse().ok());
+    let time = |pointer: &str| {
+        record
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse().ok())
+    };
     match stream {
         Stream::Assessments => time("/submitted_at").or_else(|| time("/created_at")),
         Stream::Surveys => time("/completed_at"),
