@@ -40,9 +40,13 @@ pub struct Evaluation {
     pub status: Option<String>,
     pub answers: Option<Answers>,
     pub agent_has_read: Option<bool>,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub release_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub created_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub changed_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub submitted_date: Option<DateTime<Utc>>,
     #[serde(default)]
     pub redacted: bool,

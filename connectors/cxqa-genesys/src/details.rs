@@ -18,7 +18,9 @@ const JOBS: &str = "/api/v2/analytics/conversations/details/jobs";
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     pub conversation_id: String,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub conversation_start: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub conversation_end: Option<DateTime<Utc>>,
     pub originating_direction: Option<String>,
     #[serde(default)]
@@ -86,6 +88,7 @@ pub enum MetricName {
 #[serde(rename_all = "camelCase")]
 pub struct ConversationEvaluation {
     pub evaluation_id: String,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub event_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub deleted: bool,
@@ -96,6 +99,7 @@ pub struct ConversationEvaluation {
 pub struct ConversationSurvey {
     pub survey_id: String,
     pub survey_partial_response: Option<bool>,
+    #[serde(default, deserialize_with = "cxqa_core::timestamp::deserialize_option")]
     pub event_time: Option<DateTime<Utc>>,
 }
 

@@ -155,7 +155,9 @@ pub struct Interaction {
     pub id: String,
     /// The vendor's interaction id, for joins from assessments, surveys and transcripts.
     pub interaction_id: String,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Normalized media type: voice, chat, email, message, callback, video, or the vendor's own
     /// lower-cased name when none of these fits.
@@ -181,7 +183,9 @@ pub struct Interaction {
     /// Ids of the surveys answered about this interaction, when the vendor lists them.
     #[serde(default)]
     pub survey_ids: Vec<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -218,12 +222,14 @@ pub struct Agent {
     pub division_id: Option<String>,
     pub team_id: Option<String>,
     pub team_name: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The same person at every vendor: derived from the agent's normalized e-mail (else
     /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
     /// runner (agents: from their own record; the rest: from the stored agent they name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_key: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -264,7 +270,9 @@ pub struct AssessmentForm {
     pub weight_mode: WeightMode,
     pub published: Option<bool>,
     pub question_groups: Vec<FormQuestionGroup>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -329,8 +337,11 @@ pub struct Assessment {
     pub form_version: Option<String>,
     pub form_name: Option<String>,
     pub released: Option<bool>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub created_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub submitted_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub released_at: Option<DateTime<Utc>>,
     /// The vendor's raw (unweighted) points and their maximum.
     pub raw_score: Option<f64>,
@@ -346,12 +357,14 @@ pub struct Assessment {
     #[serde(default)]
     pub division_ids: Vec<String>,
     pub question_groups: Vec<AssessedGroup>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The same person at every vendor: derived from the agent's normalized e-mail (else
     /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
     /// runner (agents: from their own record; the rest: from the stored agent they name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_key: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -422,12 +435,15 @@ pub struct Feedback {
     pub author_id: Option<String>,
     pub question_id: Option<String>,
     pub text: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub occurred_at: Option<DateTime<Utc>>,
     /// Whether the agent has read or acknowledged the evaluation.
     pub agent_acknowledged: Option<bool>,
     pub dispute_count: Option<u32>,
     pub status: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -480,6 +496,7 @@ pub struct Survey {
     pub status: Option<String>,
     /// True when the respondent did not answer every required question.
     pub partial: bool,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub completed_at: Option<DateTime<Utc>>,
     /// The survey's CSAT on 0–100, from `csat_raw` and `csat_scale`, so vendors compare; None
     /// when the raw value lies outside the scale.
@@ -496,12 +513,14 @@ pub struct Survey {
     pub answers: Vec<SurveyAnswer>,
     /// The rated interaction's context: the CSAT-to-interaction join.
     pub interaction: Option<InteractionContext>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The same person at every vendor: derived from the agent's normalized e-mail (else
     /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
     /// runner (agents: from their own record; the rest: from the stored agent they name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_key: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -521,7 +540,9 @@ pub struct InteractionContext {
     pub queue_id: Option<String>,
     pub media_type: Option<String>,
     pub direction: Option<Direction>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
@@ -547,6 +568,7 @@ pub struct Transcript {
     pub agent_id: Option<String>,
     pub media_type: Option<String>,
     pub language: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub started_at: Option<DateTime<Utc>>,
     pub duration_ms: Option<u64>,
     pub sentiment: Option<Sentiment>,
@@ -558,12 +580,14 @@ pub struct Transcript {
     /// Configured keywords found in the transcript (normalized form).
     #[serde(default)]
     pub keyword_hits: Vec<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The same person at every vendor: derived from the agent's normalized e-mail (else
     /// username), so `GROUP BY agent_key` follows a person across a vendor switch. Filled by the
     /// runner (agents: from their own record; the rest: from the stored agent they name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_key: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub extracted_at: DateTime<Utc>,
 }
 
@@ -645,6 +669,7 @@ pub struct Tombstone {
     pub stream: Stream,
     pub vendor: String,
     pub id: String,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub detected_at: DateTime<Utc>,
     pub reason: TombstoneReason,
 }
