@@ -20,15 +20,21 @@ pub fn finish(
         }
     }
     let matcher = KeywordMatcher::new(&filters.keywords);
-    let text: Vec<&str> = transcript
-        .utterances
-        .iter()
-        .map(|u| u.text.as_str())
-        .collect();
-    let hits = matcher.matches(&text.join(" "));
-    if !matcher.is_empty() && hits.is_empty() {
-        return None;
-    }
+    // Without keywords there is nothing to find: the text is not gathered and normalized.
+    let hits = if matcher.is_empty() {
+        Vec::new()
+    } else {
+        let text: Vec<&str> = transcript
+            .utterances
+            .iter()
+            .map(|u| u.text.as_str())
+            .collect();
+        let hits = matcher.matches(&text.join(" "));
+        if hits.is_empty() {
+            return None;
+        }
+        hits
+    };
     let mut findings: Vec<PiiLocation> = Vec::new();
     for utterance in &mut transcript.utterances {
         let found: Vec<PiiFinding> = match policy {
