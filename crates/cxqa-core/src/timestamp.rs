@@ -1,6 +1,6 @@
 //! Timestamps in and out: lenient parsing for vendor data whose format is not pinned down (CSV
-//! exports, admin listings): RFC 3339, or a naive date-time / date taken as UTC; and the
-//! records' timestamps written as text.
+//! exports, admin listings): RFC 3339, or a naive date-time / date taken as UTC; and the serde
+//! text of records' timestamps written, and of vendors' read, in one piece.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::Serializer;
