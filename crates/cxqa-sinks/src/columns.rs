@@ -220,22 +220,17 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
     }
 }
 
+/// Each lenient member deserializes from whatever JSON it finds, through [`LenientVisitor`].
 macro_rules! deserialize_leniently {
-    ($($ty:ty),*) => {$(
-        impl<'de> Deserialize<'de> for $ty {
+    ($([$($generics:tt)*] $ty:ty),*) => {$(
+        impl<'de, $($generics)*> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 deserializer.deserialize_any(LenientVisitor(PhantomData))
             }
         }
     )*};
 }
-deserialize_leniently!(Text, Number, List);
-
-impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Object<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(LenientVisitor(PhantomData))
-    }
-}
+deserialize_leniently!([] Text, [] Number, [] List, [T: DeserializeOwned + Default] Object<T>);
 
 /// When a record happened: an evaluation's submission (else creation), a survey's completion, an
 /// interaction's or transcript's start, else its last change. Reports bucket by it, the Parquet
