@@ -46,8 +46,11 @@ impl SqliteSink {
             std::fs::create_dir_all(dir).map_err(|e| SinkError::io(dir, e))?;
         }
         let conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
+        // 32 KiB pages (SQLite's default is 4): most records fit one page instead of a chain of
+        // overflow pages, and the WAL and its checkpoints move a store in an eighth of the
+        // reads and writes. Set before the first table; an existing store keeps its size.
         let mut ddl = String::from(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+            "PRAGMA page_size = 32768; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
              CREATE TABLE IF NOT EXISTS cxqa_state (
                 pipeline TEXT NOT NULL, vendor TEXT NOT NULL, stream TEXT NOT NULL,
                 state TEXT NOT NULL, updated_at TEXT NOT NULL,
