@@ -47,8 +47,8 @@ impl SqliteSink {
         }
         let conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
         // 32 KiB pages (SQLite's default is 4): most records fit one page instead of a chain of
-        // overflow pages, and the WAL and its checkpoints move a store in an eighth of the
-        // reads and writes. Set before the first table; an existing store keeps its size.
+        // overflow pages, and the WAL and its checkpoints move a store in about a tenth of the
+        // read and write calls. Set before the first table; an existing store keeps its size.
         let mut ddl = String::from(
             "PRAGMA page_size = 32768; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
              CREATE TABLE IF NOT EXISTS cxqa_state (
